@@ -1,0 +1,147 @@
+"""JSON request bodies: models or dicts in, bytes and a content type out.
+
+``patch_segment`` accepts three patch formats; which one a value is follows from its
+type (or, for plain dicts and lists, from its keys), and the semantic format gets the
+content type LaunchDarkly requires for it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+from .converter import converter
+from .instructions import Instruction
+from .models import (
+    MergePatch,
+    PatchOperation,
+    PatchSegmentExpiringTargetInputRep,
+    PatchSegmentRequest,
+    PatchWithComment,
+    SemanticPatch,
+)
+
+__all__ = ["JSON", "SEMANTIC_PATCH", "dump", "expiring_targets_patch", "segment_patch", "to_json"]
+
+JSON = "application/json"
+SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
+
+
+def to_json(value: Any) -> Any:
+    """A model or instruction (or a dict/list holding them) as JSON-ready data."""
+    if isinstance(value, Instruction):
+        return value.to_dict()
+    if attrs.has(type(value)):
+        return converter.unstructure(value)
+    if isinstance(value, Mapping):
+        return {key: to_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(item) for item in value]
+    return value
+
+
+def dump(value: Any) -> bytes:
+    return json.dumps(to_json(value), separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def body_of(value: Any, model: type, what: str) -> bytes:
+    """The JSON of a request body given as ``model`` or a plain mapping."""
+    if not isinstance(value, (model, Mapping)):
+        raise TypeError(f"{what} must be a {model.__name__} or a dict, got {type(value).__name__}")
+    return dump(value)
+
+
+def _is_instruction(item: Any) -> bool:
+    kind = item.get("kind") if isinstance(item, Mapping) else getattr(item, "kind", None)
+    return (
+        isinstance(kind, str)
+        and bool(kind)
+        and (isinstance(item, Mapping) or attrs.has(type(item)))
+    )
+
+
+def _is_operation(item: Any) -> bool:
+    if isinstance(item, PatchOperation):
+        return True
+    return isinstance(item, Mapping) and isinstance(item.get("op"), str) and "path" in item
+
+
+def _instructions(items: Any) -> list[Any]:
+    if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+        raise TypeError("instructions must be a list")
+    if not items:
+        raise ValueError("a semantic patch needs at least one instruction")
+    for index, item in enumerate(items):
+        if not _is_instruction(item):
+            raise ValueError(f"instruction #{index} has no 'kind': {item!r}")
+    return [to_json(item) for item in items]
+
+
+def _semantic(
+    instructions: Any, comment: str | None, environment_key: str | None
+) -> tuple[bytes, str]:
+    body: dict[str, Any] = {}
+    if environment_key is not None:
+        body["environmentKey"] = environment_key
+    body["instructions"] = _instructions(instructions)
+    if comment is not None:
+        body["comment"] = comment
+    return dump(body), SEMANTIC_PATCH
+
+
+def _check_environment(given: Any, environment_key: str) -> None:
+    if given is not None and given != environment_key:
+        raise ValueError(
+            f"the semantic patch names environment {given!r} but the call targets "
+            f"{environment_key!r}"
+        )
+
+
+def segment_patch(patch: Any, environment_key: str) -> tuple[bytes, str]:
+    """Body and content type of a ``patch_segment`` call.
+
+    * ``SemanticPatch``, a dict with ``instructions``, or a list of instructions: a
+      semantic patch; ``environmentKey`` is filled in.
+    * ``PatchWithComment``, a dict with ``patch``, or a list of operations: a JSON patch.
+    * ``MergePatch``, a dict with ``merge``, or any other dict: a JSON merge patch.
+    """
+    if isinstance(patch, SemanticPatch):
+        _check_environment(patch.environment_key, environment_key)
+        return _semantic(patch.instructions, patch.comment, environment_key)
+    if isinstance(patch, (PatchWithComment, MergePatch)):
+        return dump(patch), JSON
+    if isinstance(patch, Mapping):
+        if "instructions" in patch:
+            _check_environment(patch.get("environmentKey"), environment_key)
+            return _semantic(patch["instructions"], patch.get("comment"), environment_key)
+        if "patch" in patch or "merge" in patch:
+            return dump(patch), JSON
+        if not patch:
+            raise ValueError("an empty merge patch changes nothing")
+        return dump({"merge": patch}), JSON
+    if isinstance(patch, Sequence) and not isinstance(patch, (str, bytes)):
+        if not patch:
+            raise ValueError("an empty patch changes nothing")
+        if all(_is_operation(item) for item in patch):
+            return dump(list(patch)), JSON
+        if all(_is_instruction(item) for item in patch):
+            return _semantic(patch, None, environment_key)
+        raise ValueError(
+            "a patch list must hold only JSON patch operations ({'op', 'path'}) "
+            "or only semantic-patch instructions ({'kind', ...})"
+        )
+    raise TypeError(f"unsupported patch type {type(patch).__name__}")
+
+
+def expiring_targets_patch(patch: Any) -> tuple[bytes, str]:
+    """Body and content type of an expiring-targets patch (always semantic)."""
+    if isinstance(patch, (SemanticPatch, PatchSegmentExpiringTargetInputRep, PatchSegmentRequest)):
+        return _semantic(patch.instructions, patch.comment, None)
+    if isinstance(patch, Mapping):
+        if "instructions" not in patch:
+            raise ValueError("an expiring-targets patch needs 'instructions'")
+        return _semantic(patch["instructions"], patch.get("comment"), None)
+    return _semantic(patch, None, None)

@@ -1,0 +1,56 @@
+"""Route templates and percent-encoded paths."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from urllib.parse import quote, unquote, urlsplit
+
+__all__ = ["expand", "id_from_location"]
+
+_PLACEHOLDER = re.compile(r"\{([^}]+)\}")
+
+
+@cache
+def _compile(route: str) -> tuple[str, tuple[str, ...]]:
+    names = tuple(_PLACEHOLDER.findall(route))
+    return _PLACEHOLDER.sub("{}", route), names
+
+
+def _argument_name(placeholder: str) -> str:
+    # "projectKey" -> "project_key", "exportID" -> "export_id": the Python argument.
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", placeholder).lower()
+
+
+def _encode(value: str) -> str:
+    # "." and ".." are dot-segments: left as they are, URL normalisation would climb a
+    # level and address another resource.
+    if value in (".", ".."):
+        return value.replace(".", "%2E")
+    return quote(value, safe="")
+
+
+def expand(route: str, *values: str) -> str:
+    """Fill ``route``'s placeholders, in order, with percent-encoded ``values``.
+
+    Raises:
+        ValueError: a value is empty.
+        TypeError: a value is not a string.
+    """
+    template, names = _compile(route)
+    encoded = []
+    for name, value in zip(names, values, strict=True):
+        if not isinstance(value, str):
+            raise TypeError(f"{_argument_name(name)} must be a str, got {type(value).__name__}")
+        if not value:
+            raise ValueError(f"{_argument_name(name)} must not be empty")
+        encoded.append(_encode(value))
+    return template.format(*encoded)
+
+
+def id_from_location(location: str | None) -> str | None:
+    """The last path segment of a ``Location`` header (absolute or relative URL)."""
+    if not location:
+        return None
+    segments = [s for s in urlsplit(location.strip()).path.split("/") if s]
+    return unquote(segments[-1]) if segments else None

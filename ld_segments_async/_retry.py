@@ -1,0 +1,103 @@
+"""Method-aware retries on top of ``backoff``: which errors to retry, how long to wait."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable, Generator
+from typing import Any, TypeVar, cast
+
+import backoff
+
+from .config import IDEMPOTENT_METHODS, RetryPolicy
+from .errors import LaunchDarklyError, RateLimitedError, ServerError, TransportError
+
+__all__ = ["build_retrier", "is_retryable"]
+
+logger = logging.getLogger("ld_segments_async")
+
+T = TypeVar("T")
+
+
+def is_retryable(policy: RetryPolicy, error: LaunchDarklyError) -> bool:
+    """Whether ``error`` may be retried under ``policy`` (see :class:`RetryPolicy`)."""
+    if isinstance(error, RateLimitedError):
+        return error.retry_after is None or error.retry_after <= policy.max_retry_after
+    method = getattr(error, "method", "")
+    if isinstance(error, ServerError):
+        return error.status in policy.retry_statuses and method in IDEMPOTENT_METHODS
+    if isinstance(error, TransportError):
+        return not error.request_sent or method in IDEMPOTENT_METHODS
+    return False
+
+
+def _full_jitter(policy: RetryPolicy, attempt: int) -> float:
+    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
+    return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+
+
+def _rate_limit_wait(policy: RetryPolicy, error: RateLimitedError, attempt: int) -> float:
+    if error.retry_after is None:
+        return _full_jitter(policy, attempt)
+    # Wait at least what LaunchDarkly asked, plus a little jitter so that many waiting
+    # coroutines do not all come back in the same millisecond.
+    return error.retry_after + random.uniform(0, min(1.0, 0.1 * error.retry_after + 0.05))  # noqa: S311
+
+
+def _waits(policy: RetryPolicy) -> Generator[float | None, Any, None]:
+    """backoff wait generator: receives each error, yields the wait before the next try.
+
+    Started afresh for every call, so it also knows how much of the call's time budget
+    is left: a wait that would overrun it ends the generator, which makes backoff give up
+    and re-raise at once instead of sleeping into a certain timeout.
+    """
+    deadline = None if policy.total_timeout is None else time.monotonic() + policy.total_timeout
+    attempt = 0
+    error = yield None
+    while True:
+        attempt += 1
+        if isinstance(error, RateLimitedError):
+            wait = _rate_limit_wait(policy, error, attempt)
+        else:
+            wait = _full_jitter(policy, attempt)
+        if deadline is not None and time.monotonic() + wait >= deadline:
+            return
+        error = yield wait
+
+
+def _log_backoff(details: Any) -> None:
+    error = details["exception"]
+    status = getattr(error, "status", None) or type(error).__name__
+    logger.debug(
+        "retrying %s %s after %s in %.2fs (attempt %d)",
+        getattr(error, "method", "?"),
+        getattr(error, "path", "?"),
+        status,
+        details["wait"],
+        details["tries"],
+    )
+
+
+def build_retrier(
+    policy: RetryPolicy, attempt: Callable[..., Awaitable[T]]
+) -> Callable[..., Awaitable[T]]:
+    """Wrap ``attempt`` (one HTTP exchange) with ``policy``'s retries."""
+    if policy.max_attempts == 1:
+        return attempt
+
+    def give_up(error: Exception) -> bool:
+        return not (isinstance(error, LaunchDarklyError) and is_retryable(policy, error))
+
+    retrying: Callable[..., Awaitable[T]] = backoff.on_exception(
+        cast(Callable[..., Generator[float, None, None]], _waits),
+        LaunchDarklyError,
+        max_tries=policy.max_attempts,
+        max_time=policy.total_timeout,
+        giveup=give_up,
+        jitter=None,
+        on_backoff=_log_backoff,
+        logger=None,
+        policy=policy,
+    )(attempt)
+    return retrying

@@ -1,0 +1,278 @@
+"""The exception tree. Every error the client raises is a :class:`LaunchDarklyError`.
+
+Messages name the HTTP method and path of the failed call and never credentials:
+request headers are not kept on any exception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .models import Export, Import
+
+__all__ = [
+    "ApiError",
+    "BadRequestError",
+    "ConflictError",
+    "DecodeError",
+    "ForbiddenError",
+    "JobFailedError",
+    "JobTimeoutError",
+    "LaunchDarklyError",
+    "MethodNotAllowedError",
+    "NotFoundError",
+    "PartialPatchError",
+    "RateLimitedError",
+    "RequestTimeoutError",
+    "ServerError",
+    "TransportError",
+    "UnauthorizedError",
+    "UnprocessableEntityError",
+    "error_for_status",
+]
+
+
+class LaunchDarklyError(Exception):
+    """Base class of every error raised by ``ld_segments_async``."""
+
+
+class ApiError(LaunchDarklyError):
+    """LaunchDarkly answered with an error status.
+
+    Attributes:
+        status: the HTTP status code.
+        code: LaunchDarkly's error code (``"not_found"``, ``"key_exists"``...), or ``None``
+            when the body was not LaunchDarkly's JSON error (an HTML page from a proxy).
+        message: LaunchDarkly's message, or a description of the unexpected body.
+        request_id: the body's ``id``, to quote to LaunchDarkly support.
+        headers: the response headers.
+        method: the HTTP method of the failed request.
+        path: the request path (never the query string, never headers).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        method: str = "",
+        path: str = "",
+    ) -> None:
+        self.status = status
+        self.code = code
+        self.message = message
+        self.request_id = request_id
+        self.headers: Mapping[str, str] = headers if headers is not None else {}
+        self.method = method
+        self.path = path
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        label = f"{self.status} {self.code}" if self.code else str(self.status)
+        where = f" ({self.method} {self.path})" if self.method else ""
+        request = f" [request id {self.request_id}]" if self.request_id else ""
+        return f"{label}: {self.message}{where}{request}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only arguments defeat Exception's default pickling.
+        return (_rebuild_api_error, (type(self), {**self.__dict__, "headers": dict(self.headers)}))
+
+
+def _rebuild_api_error(cls: type[ApiError], state: dict[str, Any]) -> ApiError:
+    error = cls.__new__(cls)
+    error.__dict__.update(state)
+    Exception.__init__(error, error._describe())
+    return error
+
+
+class BadRequestError(ApiError):
+    """400: the request could not be understood (bad body, bad filter, bad patch)."""
+
+
+class UnauthorizedError(ApiError):
+    """401: the access token is missing, invalid or lacks permission."""
+
+
+class ForbiddenError(ApiError):
+    """403: the token may not access this resource (or a beta API was called without
+    ``LD-API-Version: beta``)."""
+
+
+class NotFoundError(ApiError):
+    """404: the project, environment, segment or job does not exist."""
+
+
+class MethodNotAllowedError(ApiError):
+    """405: the HTTP method is not allowed on this resource."""
+
+
+class ConflictError(ApiError):
+    """409: the change conflicts with another (duplicate key, optimistic lock, an import
+    already running in the environment). Never retried automatically."""
+
+
+class UnprocessableEntityError(ApiError):
+    """422: the patch document could not be understood."""
+
+
+class RateLimitedError(ApiError):
+    """429: LaunchDarkly's rate limit was hit and retries did not get past it.
+
+    Attributes:
+        retry_after: seconds LaunchDarkly asked to wait (from ``Retry-After`` or
+            ``X-Ratelimit-Reset``), or ``None`` when the response said nothing.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        code: str | None,
+        message: str,
+        request_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        method: str = "",
+        path: str = "",
+        retry_after: float | None = None,
+    ) -> None:
+        self.retry_after = retry_after
+        super().__init__(status, code, message, request_id, headers, method=method, path=path)
+
+    def _describe(self) -> str:
+        text = super()._describe()
+        if self.retry_after is not None:
+            text += f" (retry after {self.retry_after:.1f}s)"
+        return text
+
+
+class ServerError(ApiError):
+    """5xx: LaunchDarkly (or a proxy in front of it) failed."""
+
+
+_ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    405: MethodNotAllowedError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitedError,
+}
+
+
+def error_for_status(status: int) -> type[ApiError]:
+    """The :class:`ApiError` subclass for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _ERRORS_BY_STATUS.get(status, ApiError)
+
+
+class TransportError(LaunchDarklyError):
+    """The request did not get an HTTP answer: connection refused or dropped, TLS failure,
+    timeout.
+
+    Attributes:
+        method: the HTTP method.
+        path: the request path.
+        request_sent: ``False`` when the failure happened before anything reached the
+            server (connection refused, DNS, TLS handshake): such requests are safe to
+            retry whatever the method.
+    """
+
+    def __init__(self, reason: str, *, method: str, path: str, request_sent: bool) -> None:
+        self.reason = reason
+        self.method = method
+        self.path = path
+        self.request_sent = request_sent
+        super().__init__(f"{reason} ({method} {path})")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _rebuild_transport_error,
+            (type(self), self.reason, self.method, self.path, self.request_sent),
+        )
+
+
+def _rebuild_transport_error(
+    cls: type[TransportError], reason: str, method: str, path: str, request_sent: bool
+) -> TransportError:
+    return cls(reason, method=method, path=path, request_sent=request_sent)
+
+
+class RequestTimeoutError(TransportError):
+    """A connect or read timeout, or the call's total time budget, ran out."""
+
+
+class DecodeError(LaunchDarklyError):
+    """A response body was not what the spec says: not JSON, truncated, or not the
+    expected shape.
+
+    Attributes:
+        status: the HTTP status of the response.
+        body_excerpt: the first bytes of the body, for diagnosis.
+    """
+
+    def __init__(self, message: str, *, status: int = 0, body: bytes = b"") -> None:
+        self.status = status
+        self.body_excerpt = body[:200]
+        super().__init__(message)
+
+
+class JobFailedError(LaunchDarklyError):
+    """A big-segment import or export ended in a failure status (``stopped``...).
+
+    Attributes:
+        job: the last :class:`~ld_segments_async.models.Import` or
+            :class:`~ld_segments_async.models.Export` seen.
+        status: its status.
+        completed: for ``import_big_segment``, the uploads applied before this one.
+    """
+
+    def __init__(self, job: Import | Export, *, completed: Sequence[Import] = ()) -> None:
+        self.job = job
+        self.status = job.status
+        self.completed = list(completed)
+        kind = type(job).__name__.lower()
+        text = f"big segment {kind} {job.id} ended with status {job.status!r}"
+        if self.completed:
+            text += (
+                f" after {len(self.completed)} earlier upload(s) completed; "
+                "keys after the failed upload were not sent"
+            )
+        super().__init__(text)
+
+
+class JobTimeoutError(LaunchDarklyError):
+    """Waiting for a big-segment import or export ran past its timeout.
+
+    Attributes:
+        job: the last job model seen (``None`` if no poll answered in time).
+        status: its status (``None`` likewise).
+    """
+
+    def __init__(self, job: Import | Export | None, timeout: float, job_id: str) -> None:
+        self.job = job
+        self.status = job.status if job is not None else None
+        self.timeout = timeout
+        super().__init__(f"big segment job {job_id} still {self.status!r} after {timeout:g}s")
+
+
+class PartialPatchError(LaunchDarklyError):
+    """An expiring-targets patch was accepted but some instructions failed.
+
+    Attributes:
+        result: the full response (successful changes are already applied).
+        errors: the failed instructions, each with ``instruction_index`` and ``message``.
+    """
+
+    def __init__(self, result: Any, errors: Sequence[Any]) -> None:
+        self.result = result
+        self.errors = list(errors)
+        details = "; ".join(f"#{e.instruction_index}: {e.message}" for e in self.errors)
+        super().__init__(f"{len(self.errors)} instruction(s) failed: {details}")
