@@ -4,7 +4,8 @@
 
 prints the fake's URL on the first line of stdout, then serves until killed. Benchmark
 scripts start it with :func:`running_fake`, so that the server's CPU and memory are not
-counted in the client's.
+counted in the client's. :func:`fake_stats` reads (and resets) its counters through a
+small control port.
 """
 
 from __future__ import annotations
@@ -12,10 +13,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
+
+from aiohttp import web
 
 from ld_segments_async.testing import FakeLaunchDarkly, RateLimit
 
@@ -41,8 +47,36 @@ async def serve(args: argparse.Namespace) -> None:
             fake.add_segment(
                 PROJECT, environment, "big", unbounded=True, unboundedContextKind="user"
             )
-        print(fake.url, flush=True)
+        control = await _control(fake)
+        print(fake.url, control, flush=True)
         await asyncio.Event().wait()
+
+
+async def _control(fake: FakeLaunchDarkly) -> str:
+    """A side port answering /stats with the fake's counters (and resetting them)."""
+
+    async def stats(request: web.Request) -> web.Response:
+        body = {
+            "statuses": {str(k): v for k, v in fake.statuses.items()},
+            "requests": sum(fake.requests.values()),
+            "max_in_flight": fake.max_in_flight,
+        }
+        fake.reset_counters()
+        return web.json_response(body)
+
+    app = web.Application()
+    app.router.add_get("/stats", stats)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return f"http://127.0.0.1:{runner.addresses[0][1]}/stats"
+
+
+def fake_stats(control: str) -> dict[str, Any]:
+    """The fake's counters since the last call."""
+    with urllib.request.urlopen(control) as answer:  # noqa: S310 - a loopback URL we made
+        return json.loads(answer.read())  # type: ignore[no-any-return]
 
 
 def main() -> None:
@@ -59,15 +93,22 @@ def main() -> None:
 @contextlib.contextmanager
 def running_fake(*options: str) -> Iterator[str]:
     """Start the fake in a subprocess; yield its URL; stop it."""
+    with running_fake_with_stats(*options) as (url, _):
+        yield url
+
+
+@contextlib.contextmanager
+def running_fake_with_stats(*options: str) -> Iterator[tuple[str, str]]:
+    """Start the fake in a subprocess; yield its URL and its stats URL; stop it."""
     process = subprocess.Popen(
         [sys.executable, str(Path(__file__)), *options], stdout=subprocess.PIPE, text=True
     )
     try:
         assert process.stdout is not None
-        url = process.stdout.readline().strip()
-        if not url:
+        line = process.stdout.readline().split()
+        if len(line) != 2:
             raise RuntimeError("the fake did not start")
-        yield url
+        yield line[0], line[1]
     finally:
         process.terminate()
         process.wait(timeout=10)

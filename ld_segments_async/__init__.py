@@ -26,6 +26,7 @@ from .errors import (
     UnauthorizedError,
     UnprocessableEntityError,
 )
+from .fanout import fan_out
 from .models import (
     BigSegmentTarget,
     Clause,
@@ -118,4 +119,5 @@ __all__ = [
     "UserSegmentRule",
     "UserSegments",
     "__version__",
+    "fan_out",
 ]

@@ -12,11 +12,11 @@ import contextlib
 import email.utils
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import aiohttp
-from attrs import frozen
+from attrs import define
 from multidict import CIMultiDictProxy
 
 from .config import RetryPolicy
@@ -31,14 +31,15 @@ from .errors import (
 )
 
 __all__ = [
+    "FAILURES",
     "BodyFactory",
     "Request",
     "Response",
     "Sink",
     "api_error",
-    "mapped_errors",
     "retry_after",
     "too_large",
+    "transport_error",
 ]
 
 BodyFactory = Callable[[], aiohttp.FormData]
@@ -53,7 +54,7 @@ class Sink(Protocol):
     def restart(self) -> None: ...
 
 
-@frozen
+@define
 class Request:
     method: str
     path: str
@@ -67,7 +68,7 @@ class Request:
     """A DELETE retried after losing its answer may find the resource already gone."""
 
 
-@frozen
+@define
 class Response:
     status: int
     headers: CIMultiDictProxy[str]
@@ -131,17 +132,8 @@ def _describe_body(response: Response) -> str:
     return f"unexpected {kind} body: {text!r}"
 
 
-@contextlib.contextmanager
-def mapped_errors(request: Request) -> Iterator[None]:
-    """aiohttp and timeout errors -> :class:`TransportError` (our own errors pass)."""
-    try:
-        yield
-    except LaunchDarklyError:
-        raise
-    except (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError) as exc:
-        raise _transport_error(exc, request, sent=False) from None
-    except (asyncio.TimeoutError, aiohttp.ClientError) as exc:
-        raise _transport_error(exc, request, sent=True) from None
+FAILURES = (asyncio.TimeoutError, aiohttp.ClientError)
+"""What an attempt can fail with short of an HTTP answer (see :func:`transport_error`)."""
 
 
 def too_large(request: Request, status: int, limit: int) -> LaunchDarklyError:
@@ -151,9 +143,14 @@ def too_large(request: Request, status: int, limit: int) -> LaunchDarklyError:
     )
 
 
-def _transport_error(exc: BaseException, request: Request, *, sent: bool) -> TransportError:
-    # Describe aiohttp's error without chaining it: a ClientResponseError's repr carries
-    # the request headers, Authorization included.
+def transport_error(exc: BaseException, request: Request) -> TransportError:
+    """One of :data:`FAILURES` as a :class:`TransportError`.
+
+    aiohttp's error is described, never chained: a ``ClientResponseError``'s repr carries
+    the request headers, ``Authorization`` included.
+    """
+    # Nothing was sent if the connection never came up.
+    sent = not isinstance(exc, (aiohttp.ConnectionTimeoutError, aiohttp.ClientConnectorError))
     if isinstance(exc, asyncio.TimeoutError):
         phase = "connecting" if not sent else "waiting for the response"
         return RequestTimeoutError(

@@ -22,6 +22,8 @@ __all__ = ["Governor", "Ticket"]
 
 _GLOBAL = "global"
 _MIN_WAIT = 0.01
+_PROBE_WAIT = 5.0
+"""Longest wait for the first answer (requests are woken as soon as it arrives)."""
 
 
 class _Budget:
@@ -53,12 +55,10 @@ class _Budget:
         new_window = reset_at is not None and (
             self.reset_at is None or reset_at > self.reset_at + 0.5
         )
-        # The server's count cannot include the requests sent after this one yet.
-        estimate = max(0, remaining - (self.sent - sent_as))
-        if new_window or self.remaining is None:
-            self.remaining = estimate
-        else:
-            self.remaining = min(self.remaining, estimate)
+        # The server's count cannot include the requests sent after this one yet. Answers
+        # arriving out of order still agree: an older answer counted fewer requests and
+        # has more sent after it.
+        self.remaining = max(0, remaining - (self.sent - sent_as))
         if new_window:
             self.reset_at = reset_at
         self.capacity = max(self.capacity or 0, remaining + 1)
@@ -89,6 +89,11 @@ class Governor:
         self._routes: dict[str, _Budget] = {}
         self._paused_until = 0.0
         self._news = asyncio.Event()
+        # Until a first answer tells the budget, one request goes alone: a wide fan-out
+        # must not open with a burst the account cannot take.
+        self._heard = False
+        self._probing = False
+        self._last_reset: tuple[str | None, float | None] = (None, None)
 
     def _route(self, route: str) -> _Budget:
         budget = self._routes.get(route)
@@ -100,6 +105,8 @@ class Governor:
         """Seconds to wait before a request may go, or None if it may go now."""
         if self._paused_until > now:
             return self._paused_until - now
+        if self._probing:
+            return _PROBE_WAIT
         wait = None
         for budget in budgets:
             budget.roll_over(now, self.reserve)
@@ -110,30 +117,42 @@ class Governor:
                 wait = max(wait or 0.0, budget.reset_at - now)
         return wait
 
-    async def acquire(self, route: str) -> Ticket:
-        """Wait until the budgets of ``route`` allow one more request; claim it."""
+    def try_acquire(self, route: str) -> Ticket | float:
+        """Claim one request of ``route``'s budgets, or say how long to wait for it."""
         budgets = (self._global, self._route(route))
-        while True:
-            now = time.monotonic()
-            wait = self._wait_needed(budgets, now)
-            if wait is None:
-                break
-            # Spread the wake-ups a little; come back earlier if a response brings news.
-            news = self._news
-            wait = max(_MIN_WAIT, wait) * random.uniform(1.0, 1.05)  # noqa: S311
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(news.wait(), wait)
+        wait = self._wait_needed(budgets, time.monotonic())
+        if wait is not None:
+            return wait
+        self._probing = not self._heard
         for budget in budgets:
             budget.sent += 1
             if budget.remaining is not None:
                 budget.remaining -= 1
         return Ticket(route, self._global.sent, budgets[1].sent)
 
+    async def acquire(self, route: str, deadline: float | None = None) -> Ticket | None:
+        """Wait until ``route``'s budgets allow one more request and claim it; None if
+        that would take past ``deadline`` (monotonic)."""
+        while True:
+            claim = self.try_acquire(route)
+            if isinstance(claim, Ticket):
+                return claim
+            if deadline is not None and time.monotonic() + claim > deadline:
+                return None
+            # Spread the wake-ups a little; come back earlier if a new window is seen.
+            wait = max(_MIN_WAIT, claim) * random.uniform(1.0, 1.05)  # noqa: S311
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._news.wait(), wait)
+
     def release(self, ticket: Ticket, headers: Mapping[str, str] | None) -> None:
         """Feed the governor a response (``headers`` None when there was none)."""
+        if self._probing:
+            self._probing = False
+            self._heard = headers is not None
+            self._wake()
         if headers is None:
             return
-        reset_at = _reset_at(headers.get("X-Ratelimit-Reset"))
+        reset_at = self._reset_at(headers.get("X-Ratelimit-Reset"))
         new_window = False
         for name, budget, sent_as in (
             ("X-Ratelimit-Global-Remaining", self._global, ticket.sent_global),
@@ -143,14 +162,26 @@ class Governor:
             if remaining is not None:
                 new_window |= budget.observe(remaining, reset_at, sent_as)
         if new_window:
-            # Requests held for want of news about the window may go now.
-            self._news.set()
-            self._news = asyncio.Event()
+            self._wake()
+
+    def _wake(self) -> None:
+        """Let the requests held for want of news look again."""
+        self._news.set()
+        self._news = asyncio.Event()
+
+    def _reset_at(self, value: str | None) -> float | None:
+        # Every answer of a window carries the same reset: convert it once.
+        seen, reset_at = self._last_reset
+        if value != seen:
+            reset_at = _to_monotonic(value)
+            self._last_reset = (value, reset_at)
+        if reset_at is not None and reset_at <= time.monotonic():
+            return None  # a reset in the past says nothing about the window
+        return reset_at
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the client for ``seconds`` (after a 429)."""
         self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-        self._global.remaining = 0 if self._global.remaining is not None else None
 
 
 def _integer(value: str | None) -> int | None:
@@ -162,7 +193,7 @@ def _integer(value: str | None) -> int | None:
         return None
 
 
-def _reset_at(value: str | None) -> float | None:
+def _to_monotonic(value: str | None) -> float | None:
     """``X-Ratelimit-Reset`` (epoch ms) on the monotonic clock; None if absent or past."""
     reset_ms = _integer(value)
     if reset_ms is None:

@@ -22,7 +22,12 @@ def _argument_name(placeholder: str) -> str:
     return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", placeholder).lower()
 
 
+_UNRESERVED = re.compile(r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*\Z")
+
+
 def _encode(value: str) -> str:
+    if _UNRESERVED.match(value):
+        return value  # the usual key: nothing to encode
     # "." and ".." are dot-segments: left as they are, URL normalisation would climb a
     # level and address another resource.
     if value in (".", ".."):

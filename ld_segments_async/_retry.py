@@ -13,7 +13,7 @@ import backoff
 from .config import IDEMPOTENT_METHODS, RetryPolicy
 from .errors import LaunchDarklyError, RateLimitedError, ServerError, TransportError
 
-__all__ = ["build_retrier", "is_retryable"]
+__all__ = ["is_retryable", "retry_after_failure"]
 
 logger = logging.getLogger("ld_segments_async")
 
@@ -45,14 +45,12 @@ def _rate_limit_wait(policy: RetryPolicy, error: RateLimitedError, attempt: int)
     return error.retry_after + random.uniform(0, min(1.0, 0.1 * error.retry_after + 0.05))  # noqa: S311
 
 
-def _waits(policy: RetryPolicy) -> Generator[float | None, Any, None]:
+def _waits(policy: RetryPolicy, deadline: float | None) -> Generator[float | None, Any, None]:
     """backoff wait generator: receives each error, yields the wait before the next try.
 
-    Started afresh for every call, so it also knows how much of the call's time budget
-    is left: a wait that would overrun it ends the generator, which makes backoff give up
-    and re-raise at once instead of sleeping into a certain timeout.
+    A wait that would overrun the call's deadline ends the generator, which makes
+    backoff give up and re-raise at once instead of sleeping into a certain timeout.
     """
-    deadline = None if policy.total_timeout is None else time.monotonic() + policy.total_timeout
     attempt = 0
     error = yield None
     while True:
@@ -79,25 +77,39 @@ def _log_backoff(details: Any) -> None:
     )
 
 
-def build_retrier(
-    policy: RetryPolicy, attempt: Callable[..., Awaitable[T]]
-) -> Callable[..., Awaitable[T]]:
-    """Wrap ``attempt`` (one HTTP exchange) with ``policy``'s retries."""
-    if policy.max_attempts == 1:
-        return attempt
+async def retry_after_failure(
+    attempt: Callable[[], Awaitable[T]],
+    error: LaunchDarklyError,
+    policy: RetryPolicy,
+    deadline: float | None,
+) -> T:
+    """Carry on a call whose first attempt failed with ``error``, under ``policy``.
+
+    The first attempt of every call runs bare; backoff, and its bookkeeping, only take
+    over once an attempt has failed, which keeps the common path cheap. ``error`` is
+    raised again if it is not worth a retry.
+    """
+    if policy.max_attempts == 1 or not is_retryable(policy, error):
+        raise error
+    failed = [error]
+
+    async def again() -> T:
+        if failed:
+            raise failed.pop()  # hands the first failure to backoff to pick the wait
+        return await attempt()
 
     def give_up(error: Exception) -> bool:
         return not (isinstance(error, LaunchDarklyError) and is_retryable(policy, error))
 
-    retrying: Callable[..., Awaitable[T]] = backoff.on_exception(
+    retrying: Callable[[], Awaitable[T]] = backoff.on_exception(
         cast(Callable[..., Generator[float, None, None]], _waits),
         LaunchDarklyError,
         max_tries=policy.max_attempts,
-        max_time=policy.total_timeout,
         giveup=give_up,
         jitter=None,
         on_backoff=_log_backoff,
         logger=None,
         policy=policy,
-    )(attempt)
-    return retrying
+        deadline=deadline,
+    )(again)
+    return await retrying()

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
+import math
 import platform
 import time
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import aiohttp
@@ -22,17 +25,18 @@ from attrs import define
 from yarl import URL
 
 from ._exchange import (
+    FAILURES,
     Request,
     Response,
     Sink,
     api_error,
-    mapped_errors,
     too_large,
+    transport_error,
 )
-from ._governor import Governor
-from ._retry import build_retrier
+from ._governor import Governor, Ticket
+from ._retry import retry_after_failure
 from .config import ClientConfig, RetryPolicy, Timeout
-from .errors import DecodeError, RateLimitedError, RequestTimeoutError
+from .errors import DecodeError, LaunchDarklyError, RateLimitedError, RequestTimeoutError
 
 __all__ = ["Transport"]
 
@@ -56,11 +60,19 @@ class _Call:
     def client_timeout(self) -> aiohttp.ClientTimeout:
         total = self.timeout.total
         if self.deadline is not None:
-            left = max(0.001, self.deadline - time.monotonic())
+            left = self.deadline - time.monotonic()
+            # Whole seconds (rounded down) while far from the deadline, so that the same
+            # few ClientTimeout objects serve every call.
+            left = math.floor(left) if left >= 2 else max(0.001, left)
             total = left if total is None else min(total, left)
-        return aiohttp.ClientTimeout(
-            total=total, sock_connect=self.timeout.connect, sock_read=self.timeout.read
-        )
+        return _client_timeout(total, self.timeout.connect, self.timeout.read)
+
+
+@functools.lru_cache(maxsize=256)
+def _client_timeout(
+    total: float | None, connect: float | None, read: float | None
+) -> aiohttp.ClientTimeout:
+    return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
 
 
 def _user_agent(config: ClientConfig) -> str:
@@ -95,7 +107,6 @@ class Transport:
             if config.max_concurrency is not None
             else contextlib.nullcontext()
         )
-        self._retriers: dict[tuple[str, RetryPolicy], Callable[..., Awaitable[Any]]] = {}
 
     def __repr__(self) -> str:
         return f"<Transport {self.config.base_url}>"
@@ -146,41 +157,30 @@ class Transport:
 
     # -- requests ------------------------------------------------------------
 
-    def _retrier(
-        self, kind: str, retry: RetryPolicy, attempt: Callable[..., Awaitable[Any]]
-    ) -> Callable[..., Awaitable[Any]]:
-        retrier = self._retriers.get((kind, retry))
-        if retrier is None:
-            retrier = self._retriers[kind, retry] = build_retrier(retry, attempt)
-        return retrier
-
     async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
         """Send ``request`` with retries; return the response or raise an error."""
         deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
-        retrier = self._retrier("request", retry, self._attempt)
-        response: Response = await retrier(_Call(request, retry, timeout, deadline))
-        return response
+        call = _Call(request, retry, timeout, deadline)
+        try:
+            return await self._attempt(call)
+        except LaunchDarklyError as error:
+            return await retry_after_failure(partial(self._attempt, call), error, retry, deadline)
 
-    @contextlib.asynccontextmanager
-    async def _turn(self, call: _Call) -> Any:
-        """A concurrency slot and a rate-limit slot; the governor hears the answer."""
-        async with self._slots:
-            route = f"{call.request.method} {call.request.route}"
-            left = None if call.deadline is None else call.deadline - time.monotonic()
-            try:
-                ticket = await asyncio.wait_for(self.governor.acquire(route), left)
-            except asyncio.TimeoutError:
-                raise RequestTimeoutError(
-                    "the call's time ran out while waiting for the rate-limit window",
-                    method=call.request.method,
-                    path=call.request.path,
-                    request_sent=False,
-                ) from None
-            answer: list[Response] = []
-            try:
-                yield answer
-            finally:
-                self.governor.release(ticket, answer[0].headers if answer else None)
+    async def _claim(self, call: _Call) -> Ticket:
+        """A slot of the rate-limit budgets, waiting for the window if they are spent."""
+        route = f"{call.request.method} {call.request.route}"
+        claim = self.governor.try_acquire(route)
+        if isinstance(claim, Ticket):
+            return claim
+        ticket = await self.governor.acquire(route, call.deadline)
+        if ticket is None:
+            raise RequestTimeoutError(
+                "waiting for LaunchDarkly's rate-limit window would outlast the call's time",
+                method=call.request.method,
+                path=call.request.path,
+                request_sent=False,
+            )
+        return ticket
 
     async def _attempt(self, call: _Call) -> Response:
         call.attempts += 1
@@ -191,20 +191,27 @@ class Transport:
         headers = self._headers
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
-        async with self._turn(call) as answer:
-            body = request.body() if callable(request.body) else request.body
-            started = time.perf_counter()
-            with mapped_errors(request):
-                async with session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=body,
-                    timeout=call.client_timeout(),
-                    allow_redirects=False,
-                ) as raw:
-                    response = Response(raw.status, raw.headers, await self._read(raw, request))
-            answer.append(response)
+        async with self._slots:
+            ticket = await self._claim(call)
+            response = None
+            try:
+                body = request.body() if callable(request.body) else request.body
+                started = time.perf_counter()
+                try:
+                    async with session.request(
+                        request.method,
+                        url,
+                        headers=headers,
+                        data=body,
+                        timeout=call.client_timeout(),
+                        allow_redirects=False,
+                    ) as raw:
+                        body = await self._read(raw, request)
+                        response = Response(raw.status, raw.headers, body)
+                except FAILURES as exc:
+                    raise transport_error(exc, request) from None
+            finally:
+                self.governor.release(ticket, None if response is None else response.headers)
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms (attempt %d)",
@@ -248,37 +255,51 @@ class Transport:
         credentials are sent again. Every attempt restarts the sink.
         """
         target = self._base.join(URL(url, encoded=True))
-        call = _Call(Request("GET", target.path, "download"), retry, timeout, None)
-        if retry.total_timeout is not None:
-            call.deadline = time.monotonic() + retry.total_timeout
-        await self._retrier("download", retry, self._download_attempt)(call, target, sink)
+        deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
+        call = _Call(Request("GET", target.path, "download"), retry, timeout, deadline)
+        attempt = partial(self._download_attempt, call, target, sink)
+        try:
+            await attempt()
+        except LaunchDarklyError as error:
+            await retry_after_failure(attempt, error, retry, deadline)
 
     async def _download_attempt(self, call: _Call, target: URL, sink: Sink) -> None:
         call.attempts += 1
         sink.restart()
+        async with self._slots:
+            ticket = await self._claim(call)
+            heard: list[Mapping[str, str]] = []
+            try:
+                await self._follow(call, target, sink, heard)
+            finally:
+                self.governor.release(ticket, heard[0] if heard else None)
+
+    async def _follow(
+        self, call: _Call, target: URL, sink: Sink, heard: list[Mapping[str, str]]
+    ) -> None:
+        """GET ``target`` into ``sink``, following redirects by hand."""
         session = self.session()
         trusted = True
-        async with self._turn(call) as answer:
-            for _ in range(_MAX_REDIRECTS + 1):
-                trusted = trusted and _same_origin(target, self._base)
-                headers = self._headers if trusted else {"User-Agent": self._headers["User-Agent"]}
-                with mapped_errors(call.request):
-                    async with session.get(
-                        target,
-                        headers=headers,
-                        timeout=call.client_timeout(),
-                        allow_redirects=False,
-                    ) as raw:
-                        location = raw.headers.get("Location")
-                        if raw.status in _REDIRECTS and location:
-                            target = target.join(URL(location, encoded=True))
-                            continue
-                        if raw.status >= 400:
-                            body = await self._read(raw, call.request)
-                            response = Response(raw.status, raw.headers, body)
-                            answer.append(response)
-                            raise api_error(call.request, response, call.retry)
-                        async for chunk in raw.content.iter_chunked(_CHUNK):
-                            sink.write(chunk)
-                        return
+        for _ in range(_MAX_REDIRECTS + 1):
+            trusted = trusted and _same_origin(target, self._base)
+            headers = self._headers if trusted else {"User-Agent": self._headers["User-Agent"]}
+            try:
+                async with session.get(
+                    target, headers=headers, timeout=call.client_timeout(), allow_redirects=False
+                ) as raw:
+                    if trusted:
+                        heard[:] = [raw.headers]  # the API host's rate-limit headers
+                    location = raw.headers.get("Location")
+                    if raw.status in _REDIRECTS and location:
+                        target = target.join(URL(location, encoded=True))
+                        continue
+                    if raw.status >= 400:
+                        body = await self._read(raw, call.request)
+                        response = Response(raw.status, raw.headers, body)
+                        raise api_error(call.request, response, call.retry)
+                    async for chunk in raw.content.iter_chunked(_CHUNK):
+                        sink.write(chunk)
+                    return
+            except FAILURES as exc:
+                raise transport_error(exc, call.request) from None
         raise DecodeError(f"more than {_MAX_REDIRECTS} redirects downloading {call.request.path}")

@@ -13,14 +13,13 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import aiohttp
-import cattrs
 
 from . import _bodies, _paths
 from ._exchange import Request, Response, Sink
 from ._transport import Transport
 from ._upload import CsvFile, ImportFile, csv_files, multipart_body, open_csv
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
-from .converter import converter
+from .converter import converter, explain
 from .errors import DecodeError, JobFailedError, PartialPatchError
 from .jobs import (
     DEFAULT_POLL,
@@ -38,6 +37,8 @@ from .models import (
     BigSegmentTarget,
     ContextInstance,
     ContextInstanceSegmentMemberships,
+    Environment,
+    Environments,
     ExpiringTargetGetResponse,
     ExpiringTargetPatchResponse,
     ExpiringUserTargetGetResponse,
@@ -56,6 +57,7 @@ __all__ = ["SegmentsClient"]
 
 M = TypeVar("M")
 
+ENVIRONMENTS = "/api/v2/projects/{projectKey}/environments"
 SEGMENTS = "/api/v2/segments/{projectKey}/{environmentKey}"
 SEGMENT = SEGMENTS + "/{segmentKey}"
 IMPORTS = SEGMENT + "/imports"
@@ -279,10 +281,9 @@ class SegmentsClient:
         data = response.json()
         try:
             return converter.structure(data, model)
-        except Exception as exc:
-            problems = "; ".join(cattrs.transform_error(exc))
+        except Exception:
             raise DecodeError(
-                f"response is not a valid {model.__name__}: {problems}",
+                f"response is not a valid {model.__name__}: {explain(data, model)}",
                 status=response.status,
                 body=response.body,
             ) from None
@@ -400,6 +401,38 @@ class SegmentsClient:
             sort=sort,
             filter=filter,
             concurrency=concurrency,
+        )
+        return items_of(pages)
+
+    def iter_environments(
+        self,
+        project_key: str,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        filter: str | None = None,
+        sort: str | None = None,
+    ) -> AsyncIterator[Environment]:
+        """Every environment of a project (``async for``), for fanning out::
+
+            envs = [env.key async for env in ld.iter_environments("proj")]
+
+        Args:
+            filter: LaunchDarkly's environment filter, e.g. ``"query:prod,tags:eu+us"``.
+            sort: ``name``, ``createdOn`` or ``critical``, ``-`` for descending.
+        """
+        _paths.expand(ENVIRONMENTS, project_key)
+        _check_page(page_size, None)
+
+        async def fetch_offset(offset: int) -> Environments:
+            query = _query(limit=page_size, offset=offset, filter=filter, sort=sort)
+            response = await self._send("GET", ENVIRONMENTS, (project_key,), query=query)
+            return self._decode(response, Environments)
+
+        async def fetch_link(path: str, query: str) -> Environments:
+            return await self._get_link(ENVIRONMENTS, path, query, Environments)
+
+        pages = walk_pages(
+            fetch_offset, fetch_link, base_url=self.config.base_url, page_size=page_size
         )
         return items_of(pages)
 

@@ -6,14 +6,17 @@ leading underscore of read-only fields such as ``_links``) is the converter's bu
 JSON names carry that leading underscore.
 
 Decoding is forward compatible: fields LaunchDarkly adds later land in ``extra`` (a
-dict of the raw JSON values), enum-like strings stay plain ``str`` so new values never
-break a call, and optional fields that are absent are ``None``. Timestamps are Unix
-epoch milliseconds (``int``), as LaunchDarkly sends them.
+mapping of the raw JSON values, sent back when the model is encoded), enum-like strings
+stay plain ``str`` so new values never break a call, and optional fields that are absent
+are ``None``. Timestamps are Unix epoch milliseconds (``int``), as LaunchDarkly sends
+them.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from attrs import define, field
@@ -76,8 +79,12 @@ def _underscored(**kwargs: Any) -> Any:
     return field(metadata={"underscored": True}, **kwargs)
 
 
+_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+
+
 def _extra() -> Any:
-    return field(factory=dict, repr=False)
+    # Shared and read-only when there is nothing extra: no dict per decoded object.
+    return field(default=_NO_EXTRA, repr=False)
 
 
 class ImportStatus(str, enum.Enum):
@@ -103,7 +110,7 @@ class ImportMode(str, enum.Enum):
 class Link:
     href: str | None = None
     type: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 # -- access and environments -------------------------------------------------
@@ -117,7 +124,7 @@ class AccessDeniedReason:
     actions: list[str] | None = None
     not_actions: list[str] | None = None
     role_name: str | None = field(default=None, metadata={"wire": "role_name"})
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -128,28 +135,28 @@ class AccessAllowedReason:
     actions: list[str] | None = None
     not_actions: list[str] | None = None
     role_name: str | None = field(default=None, metadata={"wire": "role_name"})
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class AccessDenied:
     action: str
     reason: AccessDeniedReason
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class AccessAllowedRep:
     action: str
     reason: AccessAllowedReason
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class Access:
     denied: list[AccessDenied]
     allowed: list[AccessAllowedRep]
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -165,7 +172,7 @@ class ApprovalSettings:
     auto_apply_approved_changes: bool | None = None
     service_kind_configuration_id: str | None = None
     resource_kind: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -189,7 +196,7 @@ class Environment:
     access: Access | None = _underscored(default=None)
     approval_settings: ApprovalSettings | None = None
     resource_approval_settings: dict[str, ApprovalSettings] | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -197,7 +204,7 @@ class Environments:
     items: list[Environment]
     links: dict[str, Link] | None = _underscored(default=None)
     total_count: int | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 # -- segments ----------------------------------------------------------------
@@ -213,7 +220,7 @@ class Clause:
     negate: bool = False
     context_kind: str | None = None
     id: str | None = _underscored(default=None)
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -224,14 +231,14 @@ class UserSegmentRule:
     rollout_context_kind: str | None = None
     bucket_by: str | None = None
     description: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class SegmentTarget:
     values: list[str] | None = None
     context_kind: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -240,7 +247,7 @@ class FlagListingRep:
     key: str
     links: dict[str, Link] | None = _underscored(default=None)
     site: Link | None = _underscored(default=None)
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -252,7 +259,7 @@ class SegmentMetadata:
     excluded_count: int | None = None
     last_modified: int | None = None
     deleted: bool | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -284,7 +291,7 @@ class UserSegment:
     external: str | None = _underscored(default=None)
     external_link: str | None = _underscored(default=None)
     import_in_progress: bool | None = _underscored(default=None)
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -294,7 +301,7 @@ class UserSegments:
     items: list[UserSegment]
     links: dict[str, Link] = _underscored()
     total_count: int | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -308,7 +315,7 @@ class SegmentBody:
     tags: list[str] | None = None
     unbounded: bool | None = None
     unbounded_context_kind: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 # -- patches -----------------------------------------------------------------
@@ -322,7 +329,7 @@ class PatchOperation:
     op: str
     path: str
     value: Any = ...
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -331,7 +338,7 @@ class PatchWithComment:
 
     patch: list[PatchOperation]
     comment: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -340,7 +347,7 @@ class MergePatch:
 
     merge: dict[str, Any]
     comment: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -354,7 +361,7 @@ class SemanticPatch:
     instructions: list[Any]
     comment: str | None = None
     environment_key: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 # -- big segments ------------------------------------------------------------
@@ -364,7 +371,7 @@ class SemanticPatch:
 class SegmentUserList:
     add: list[str] | None = None
     remove: list[str] | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -373,7 +380,7 @@ class SegmentUserState:
 
     included: SegmentUserList | None = None
     excluded: SegmentUserList | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -383,14 +390,14 @@ class BigSegmentTarget:
     user_key: str
     included: bool
     excluded: bool
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class InitiatorRep:
     name: str | None = None
     email: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -406,14 +413,14 @@ class Export:
     size: str
     initiator: InitiatorRep
     links: dict[str, Link] = _underscored()
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class FileRep:
     filename: str | None = None
     status: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -428,7 +435,7 @@ class Import:
     status: str
     links: dict[str, Link] = _underscored()
     files: list[FileRep] | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -442,14 +449,14 @@ class ContextInstanceSegmentMembership:
     is_rule_targeted: bool
     links: dict[str, Link] = _underscored()
     description: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class ContextInstanceSegmentMemberships:
     items: list[ContextInstanceSegmentMembership]
     links: dict[str, Link] = _underscored()
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 # -- expiring targets --------------------------------------------------------
@@ -462,7 +469,7 @@ class ResourceId:
     key: str | None = None
     kind: str | None = None
     project_key: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -472,7 +479,7 @@ class ResourceIDResponse:
     environment_key: str | None = None
     flag_key: str | None = None
     key: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -485,7 +492,7 @@ class ExpiringTarget:
     resource_id: ResourceId = _underscored()
     target_type: str | None = None
     variation_id: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -497,7 +504,7 @@ class ExpiringUserTargetItem:
     resource_id: ResourceIDResponse = _underscored()
     target_type: str | None = None
     variation_id: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -506,21 +513,21 @@ class ExpiringTargetError:
 
     instruction_index: int
     message: str
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class ExpiringTargetGetResponse:
     items: list[ExpiringTarget]
     links: dict[str, Link] | None = _underscored(default=None)
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
 class ExpiringUserTargetGetResponse:
     items: list[ExpiringUserTargetItem]
     links: dict[str, Link] | None = _underscored(default=None)
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -534,7 +541,7 @@ class ExpiringTargetPatchResponse:
     successful_instructions: int | None = None
     failed_instructions: int | None = None
     errors: list[ExpiringTargetError] | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -547,7 +554,7 @@ class ExpiringUserTargetPatchResponse:
     successful_instructions: int | None = None
     failed_instructions: int | None = None
     errors: list[ExpiringTargetError] | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -558,7 +565,7 @@ class PatchSegmentExpiringTargetInstruction:
     target_type: str
     value: int | None = None
     version: int | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -567,7 +574,7 @@ class PatchSegmentExpiringTargetInputRep:
 
     instructions: list[PatchSegmentExpiringTargetInstruction]
     comment: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -577,7 +584,7 @@ class PatchSegmentInstruction:
     target_type: str
     value: int | None = None
     version: int | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()
 
 
 @define(kw_only=True)
@@ -586,4 +593,4 @@ class PatchSegmentRequest:
 
     instructions: list[PatchSegmentInstruction]
     comment: str | None = None
-    extra: dict[str, Any] = _extra()
+    extra: Mapping[str, Any] = _extra()

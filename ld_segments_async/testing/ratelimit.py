@@ -9,8 +9,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 RATE_LIMITED_MESSAGE = "You've exceeded the API rate limit. Try again later."
-# Reported when no limit is configured: large enough that no client slows down.
-_UNLIMITED = 1000
+# The budget reported (and counted down, never enforced) when no limit is configured:
+# large enough that no client slows down.
+_UNLIMITED = 1_000_000
 _NOMINAL_WINDOW = 10.0
 
 
@@ -60,7 +61,10 @@ class RateLimiter:
         seconds_left = self._started + window - now
         reset_ms = int((time.time() + seconds_left) * 1000)
         if limit is None:
-            return Verdict(True, _headers(_UNLIMITED, _UNLIMITED, reset_ms))
+            if consume:
+                self._total += 1
+            left = max(_UNLIMITED - self._total, 0)
+            return Verdict(True, _headers(left, left, reset_ms))
         route_budget = limit.route_requests
         used_on_route = self._per_route[route] if route else 0
         allowed = self._total < limit.requests and (

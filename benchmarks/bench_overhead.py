@@ -1,0 +1,164 @@
+"""Issue 4 (a): client CPU per call for 3,000 ``get_segment`` calls at concurrency 64.
+
+Compared in one run, rounds interleaved: our client; the floor (raw aiohttp +
+``json.loads`` into dicts); and the official ``launchdarkly_api`` client, sequential
+and on 16 threads. Each measurement runs in a fresh process (a warm-up pass, then the
+measured pass), so no client pays for another's heap: importing the official client
+alone makes every garbage collection of the process slower. CPU is the client
+process's (user + system); the fake runs in yet another process.
+
+    python benchmarks/bench_overhead.py [--calls 3000] [--rounds 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import aiohttp
+from fake_server import API_KEY, PROJECT, running_fake
+from report import append, table
+
+from ld_segments_async import SegmentsClient
+
+ENV = "env-00"
+CONCURRENCY = 64
+KEYS = [f"segment-{n:05d}" for n in range(100)]
+
+
+async def bounded(calls: int, one: Callable[[int], Awaitable[object]]) -> None:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def call(n: int) -> None:
+        async with gate:
+            await one(n)
+
+    await asyncio.gather(*(call(n) for n in range(calls)))
+
+
+async def raw_aiohttp(url: str, calls: int) -> None:
+    async with aiohttp.ClientSession() as session:
+
+        async def one(n: int) -> object:
+            path = f"{url}/api/v2/segments/{PROJECT}/{ENV}/{KEYS[n % len(KEYS)]}"
+            async with session.get(path, headers={"Authorization": API_KEY}) as response:
+                return json.loads(await response.read())
+
+        await bounded(calls, one)
+
+
+async def ours(url: str, calls: int) -> None:
+    async with SegmentsClient(API_KEY, base_url=url) as ld:
+        await bounded(calls, lambda n: ld.get_segment(PROJECT, ENV, KEYS[n % len(KEYS)]))
+
+
+def official(url: str, calls: int, threads: int) -> None:
+    import launchdarkly_api
+
+    configuration = launchdarkly_api.Configuration(host=url, api_key={"ApiKey": API_KEY})
+    configuration.connection_pool_maxsize = max(threads, 4)
+    with launchdarkly_api.ApiClient(configuration) as api_client:
+        api = launchdarkly_api.SegmentsApi(api_client)
+
+        def one(n: int) -> object:
+            return api.get_segment(PROJECT, ENV, KEYS[n % len(KEYS)])
+
+        if threads == 1:
+            for n in range(calls):
+                one(n)
+        else:
+            with ThreadPoolExecutor(threads) as pool:
+                list(pool.map(one, range(calls)))
+
+
+CLIENTS: dict[str, Callable[[str, int], None]] = {
+    "raw aiohttp + json.loads (floor)": lambda url, n: asyncio.run(raw_aiohttp(url, n)),
+    "ld_segments_async": lambda url, n: asyncio.run(ours(url, n)),
+    "launchdarkly_api, sequential": lambda url, n: official(url, n, 1),
+    "launchdarkly_api, 16 threads": lambda url, n: official(url, n, 16),
+}
+
+
+def child(name: str, url: str, calls: int) -> None:
+    """In a fresh process: warm up, then print the measured wall and CPU seconds."""
+    run = CLIENTS[name]
+    run(url, min(calls, 500))  # connections, imports, code generation
+    wall, cpu = time.perf_counter(), time.process_time()
+    run(url, calls)
+    print(json.dumps([time.perf_counter() - wall, time.process_time() - cpu]))
+
+
+def measure(name: str, url: str, calls: int) -> tuple[float, float]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", name, "--url", url, "--calls", str(calls)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    wall, cpu = json.loads(done.stdout.splitlines()[-1])
+    return wall, cpu
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--calls", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--child")
+    parser.add_argument("--url")
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.url, args.calls)
+        return
+    clients = CLIENTS
+    samples: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
+    with running_fake("--segments", str(len(KEYS))) as url:
+        for _ in range(args.rounds):
+            for name in clients:
+                samples[name].append(measure(name, url, args.calls))
+
+    def cpu_us(name: str, pick: Callable[[list[float]], float] = min) -> float:
+        return pick([cpu for _, cpu in samples[name]]) / args.calls * 1e6
+
+    floor, ours_cpu = cpu_us("raw aiohttp + json.loads (floor)"), cpu_us("ld_segments_async")
+    rows = []
+    for name in clients:
+        wall = statistics.median(w for w, _ in samples[name])
+        rows.append(
+            (
+                name,
+                f"{cpu_us(name):.0f}",
+                f"{cpu_us(name, statistics.median):.0f}",
+                f"{wall:.2f}",
+                f"{cpu_us(name) / floor:.2f}",
+                f"{ours_cpu / cpu_us(name):.2f}",
+            )
+        )
+    append(
+        f"Per-call overhead: {args.calls:,} get_segment calls, concurrency {CONCURRENCY}",
+        table(
+            [
+                "client",
+                "CPU µs/call (min)",
+                "CPU µs/call (median)",
+                "wall s (median)",
+                "CPU vs floor",
+                "ours / this",
+            ],
+            rows,
+        )
+        + f"\n\n{args.rounds} interleaved rounds, each client in a fresh process after a"
+        " warm-up pass. Ratios use the minimum CPU time of the rounds: on a shared machine"
+        " contention only ever adds time. Targets: ours at most 1.5x the floor and at most"
+        " 0.5x the official client.",
+    )
+
+
+if __name__ == "__main__":
+    main()
