@@ -7,12 +7,12 @@ content type LaunchDarkly requires for it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
+from . import _json
 from .converter import converter
 from .instructions import Instruction
 from .models import (
@@ -44,7 +44,7 @@ def to_json(value: Any) -> Any:
 
 
 def dump(value: Any) -> bytes:
-    return json.dumps(to_json(value), separators=(",", ":"), ensure_ascii=False).encode()
+    return _json.dumps(to_json(value))
 
 
 def body_of(value: Any, model: type, what: str) -> bytes:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
-import json
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -19,6 +18,7 @@ import aiohttp
 from attrs import define
 from multidict import CIMultiDictProxy
 
+from . import _json
 from .config import RetryPolicy
 from .errors import (
     ApiError,
@@ -76,7 +76,7 @@ class Response:
 
     def json(self) -> Any:
         try:
-            return json.loads(self.body)
+            return _json.loads(self.body)
         except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
             raise DecodeError(
                 f"response is not valid JSON ({exc})", status=self.status, body=self.body
@@ -108,7 +108,7 @@ def retry_after(headers: Mapping[str, str], policy: RetryPolicy) -> float | None
 def api_error(request: Request, response: Response, policy: RetryPolicy) -> ApiError:
     code, message, request_id = None, "", None
     try:
-        payload = json.loads(response.body) if response.body else None
+        payload = _json.loads(response.body) if response.body else None
     except ValueError:
         payload = None
     if isinstance(payload, dict):

@@ -181,3 +181,22 @@ def test_big_lists_are_passed_through_not_copied() -> None:
     segment = converter.structure({**SEGMENT, "included": keys}, UserSegment)
     assert segment.included is keys
     assert json.loads(json.dumps(converter.unstructure(segment)))["included"] == keys
+
+
+def test_json_works_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+    import sys
+
+    from ld_segments_async import _json
+
+    monkeypatch.setitem(sys.modules, "orjson", None)  # as on a platform without its wheels
+    importlib.reload(_json)
+    try:
+        assert _json.dumps({"k": "é", "n": [1, None]}) == '{"k":"é","n":[1,null]}'.encode()
+        assert _json.loads(b'{"k": [true]}') == {"k": [True]}
+        with pytest.raises(ValueError, match="Expecting"):
+            _json.loads(b"{")
+    finally:
+        monkeypatch.undo()
+        importlib.reload(_json)
+    assert _json.loads(b"[1]") == [1]

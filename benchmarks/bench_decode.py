@@ -1,0 +1,112 @@
+"""Issue 4 (b): decode a segment with 15,000 included keys, bytes -> model.
+
+Ours (the client's own path: orjson, then the converter) against the official
+client's (``json.loads``, then its pydantic ``UserSegment.from_dict``, as its
+``ApiClient.deserialize`` does), with ``json.loads`` and ``orjson.loads`` alone for
+reference. Best of several interleaved repeats (contention only ever adds time).
+
+    python benchmarks/bench_decode.py [--keys 15000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from collections.abc import Callable
+
+from report import append, table
+
+from ld_segments_async._json import loads
+from ld_segments_async.converter import converter
+from ld_segments_async.models import UserSegment
+
+
+def segment_json(keys: int) -> bytes:
+    segment = {
+        "name": "Big list",
+        "description": "15,000 keys, the largest list-based segment that is not a big segment",
+        "tags": ["beta", "mobile"],
+        "creationDate": 1737936000000,
+        "lastModifiedDate": 1737936000000,
+        "key": "big-list",
+        "included": [f"user-{n:08d}" for n in range(keys)],
+        "excluded": [],
+        "includedContexts": [{"contextKind": "org", "values": ["acme", "initech"]}],
+        "excludedContexts": [],
+        "_links": {
+            "parent": {"href": "/api/v2/segments/p/e", "type": "application/json"},
+            "self": {"href": "/api/v2/segments/p/e/big-list", "type": "application/json"},
+        },
+        "rules": [
+            {
+                "_id": "7f7b6b0a-0000-4000-8000-000000000001",
+                "clauses": [
+                    {
+                        "_id": "7f7b6b0a-0000-4000-8000-000000000002",
+                        "attribute": "email",
+                        "op": "endsWith",
+                        "values": [".edu"],
+                        "negate": False,
+                        "contextKind": "user",
+                    }
+                ],
+            }
+        ],
+        "version": 7,
+        "deleted": False,
+        "generation": 1,
+        "_flags": [],
+    }
+    return json.dumps(segment).encode()
+
+
+def best_of(
+    decoders: dict[str, Callable[[], object]], repeats: int, number: int
+) -> dict[str, float]:
+    best = dict.fromkeys(decoders, float("inf"))
+    for _ in range(repeats):
+        for name, decode in decoders.items():
+            started = time.perf_counter()
+            for _ in range(number):
+                decode()
+            best[name] = min(best[name], (time.perf_counter() - started) / number)
+    return {name: seconds * 1e6 for name, seconds in best.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keys", type=int, default=15_000)
+    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--number", type=int, default=20)
+    args = parser.parse_args()
+    import launchdarkly_api
+    import orjson
+
+    api_client = launchdarkly_api.ApiClient()
+    body = segment_json(args.keys)
+    ours = converter.structure(loads(body), UserSegment)
+    official = api_client.deserialize(body.decode(), "UserSegment", "application/json")
+    assert ours.included == official.included
+
+    decoders: dict[str, Callable[[], object]] = {
+        "json.loads alone": lambda: json.loads(body),
+        "orjson.loads alone": lambda: orjson.loads(body),
+        "ld_segments_async": lambda: converter.structure(loads(body), UserSegment),
+        "launchdarkly_api (ApiClient.deserialize)": lambda: api_client.deserialize(
+            body.decode(), "UserSegment", "application/json"
+        ),
+    }
+    timings = best_of(decoders, args.repeats, args.number)
+    ours_us = timings["ld_segments_async"]
+    rows = [(name, f"{us:.0f}", f"{ours_us / us:.2f}") for name, us in timings.items()]
+    append(
+        f"Decode one segment with {args.keys:,} included keys ({len(body) / 1e6:.2f} MB)",
+        table(["decoder", "µs per decode (best)", "ours / this"], rows)
+        + "\n\nBytes to model, best of"
+        f" {args.repeats} x {args.number}. Target: ours at most 0.5x the official client.",
+    )
+
+
+if __name__ == "__main__":
+    main()
