@@ -31,11 +31,17 @@ SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
 
 
 def to_json(value: Any) -> Any:
-    """A model or instruction (or a dict/list holding them) as JSON-ready data."""
+    """A model or instruction (or a dict/list holding them) as JSON-ready data.
+
+    Models of the official ``launchdarkly_api`` client (pydantic, with ``to_dict()``)
+    are accepted too, which eases migrating code that builds them.
+    """
     if isinstance(value, Instruction):
         return value.to_dict()
     if attrs.has(type(value)):
         return converter.unstructure(value)
+    if callable(getattr(value, "to_dict", None)) and not isinstance(value, Mapping):
+        return to_json(value.to_dict())
     if isinstance(value, Mapping):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
@@ -48,8 +54,9 @@ def dump(value: Any) -> bytes:
 
 
 def body_of(value: Any, model: type, what: str) -> bytes:
-    """The JSON of a request body given as ``model`` or a plain mapping."""
-    if not isinstance(value, (model, Mapping)):
+    """The JSON of a request body given as ``model``, a plain mapping, or an official
+    client model."""
+    if not isinstance(value, (model, Mapping)) and not hasattr(value, "to_dict"):
         raise TypeError(f"{what} must be a {model.__name__} or a dict, got {type(value).__name__}")
     return dump(value)
 
@@ -105,9 +112,13 @@ def segment_patch(patch: Any, environment_key: str) -> tuple[bytes, str]:
 
     * ``SemanticPatch``, a dict with ``instructions``, or a list of instructions: a
       semantic patch; ``environmentKey`` is filled in.
-    * ``PatchWithComment``, a dict with ``patch``, or a list of operations: a JSON patch.
-    * ``MergePatch``, a dict with ``merge``, or any other dict: a JSON merge patch.
+    * ``PatchWithComment``, a dict with ``patch``, or a list of operations: a JSON patch,
+      sent as ``{"patch": [...]}`` like the official client does.
+    * ``MergePatch`` or a dict with ``merge`` (``{"merge": ..., "comment": ...}``), or any
+      other dict, sent as it is: a JSON merge patch (RFC 7386).
     """
+    if callable(getattr(patch, "to_dict", None)) and not isinstance(patch, Mapping):
+        patch = patch.to_dict()  # an official launchdarkly_api model
     if isinstance(patch, SemanticPatch):
         _check_environment(patch.environment_key, environment_key)
         return _semantic(patch.instructions, patch.comment, environment_key)
@@ -121,12 +132,12 @@ def segment_patch(patch: Any, environment_key: str) -> tuple[bytes, str]:
             return dump(patch), JSON
         if not patch:
             raise ValueError("an empty merge patch changes nothing")
-        return dump({"merge": patch}), JSON
+        return dump(patch), JSON
     if isinstance(patch, Sequence) and not isinstance(patch, (str, bytes)):
         if not patch:
             raise ValueError("an empty patch changes nothing")
         if all(_is_operation(item) for item in patch):
-            return dump(list(patch)), JSON
+            return dump({"patch": list(patch)}), JSON
         if all(_is_instruction(item) for item in patch):
             return _semantic(patch, None, environment_key)
         raise ValueError(

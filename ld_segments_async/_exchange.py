@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email.utils
+import math
 import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
@@ -89,11 +90,14 @@ def retry_after(headers: Mapping[str, str], policy: RetryPolicy) -> float | None
     value = headers.get("Retry-After")
     if value:
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
             with contextlib.suppress(ValueError, TypeError):
                 when = email.utils.parsedate_to_datetime(value)
                 return max(0.0, when.timestamp() - time.time())
+        else:
+            if math.isfinite(seconds):  # "inf" and "nan" parse, but mean nothing
+                return max(0.0, seconds)
     reset = headers.get("X-Ratelimit-Reset")
     if reset:
         try:

@@ -81,10 +81,13 @@ class Governor:
 
     Args:
         reserve: requests of each budget left unused, for other clients of the account.
+        max_window: the furthest reset believed; LaunchDarkly's windows last ten
+            seconds, so one further away is clock skew or a bogus header.
     """
 
-    def __init__(self, *, reserve: int = 1) -> None:
+    def __init__(self, *, reserve: int = 1, max_window: float = 11.0) -> None:
         self.reserve = reserve
+        self.max_window = max_window
         self._global = _Budget()
         self._routes: dict[str, _Budget] = {}
         self._paused_until = 0.0
@@ -175,9 +178,12 @@ class Governor:
         if value != seen:
             reset_at = _to_monotonic(value)
             self._last_reset = (value, reset_at)
-        if reset_at is not None and reset_at <= time.monotonic():
+        if reset_at is None:
+            return None
+        now = time.monotonic()
+        if reset_at <= now:
             return None  # a reset in the past says nothing about the window
-        return reset_at
+        return min(reset_at, now + self.max_window)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the client for ``seconds`` (after a 429)."""

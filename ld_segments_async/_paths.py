@@ -6,7 +6,7 @@ import re
 from functools import cache
 from urllib.parse import quote, unquote, urlsplit
 
-__all__ = ["expand", "id_from_location"]
+__all__ = ["check", "expand", "id_from_location"]
 
 _PLACEHOLDER = re.compile(r"\{([^}]+)\}")
 
@@ -51,6 +51,11 @@ def expand(route: str, *values: str) -> str:
             raise ValueError(f"{_argument_name(name)} must not be empty")
         encoded.append(_encode(value))
     return template.format(*encoded)
+
+
+def check(route: str, *values: str) -> None:
+    """Fail as :func:`expand` would: keys are checked before any work starts."""
+    expand(route, *values)
 
 
 def id_from_location(location: str | None) -> str | None:

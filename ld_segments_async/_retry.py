@@ -22,6 +22,8 @@ T = TypeVar("T")
 
 def is_retryable(policy: RetryPolicy, error: LaunchDarklyError) -> bool:
     """Whether ``error`` may be retried under ``policy`` (see :class:`RetryPolicy`)."""
+    if getattr(error, "final", False):
+        return False  # e.g. the rate-limit window ends after the call's deadline
     if isinstance(error, RateLimitedError):
         return error.retry_after is None or error.retry_after <= policy.max_retry_after
     method = getattr(error, "method", "")

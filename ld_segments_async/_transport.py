@@ -1,9 +1,9 @@
 """The session of a client and the one coroutine every request goes through.
 
-An attempt takes a concurrency slot, then a slot of the rate-limit budget, sends,
+An attempt takes a concurrency slot, then a claim on the rate-limit budgets, sends,
 and reads the whole body inside the ``async with`` of the response: no live response
 leaves this module, so cancelling a call at any point gives its connection back.
-Retries wrap attempts (see :mod:`._retry`).
+Retries take over after a first failed attempt (see :mod:`._retry`).
 """
 
 from __future__ import annotations
@@ -24,42 +24,44 @@ import aiohttp
 from attrs import define
 from yarl import URL
 
-from ._exchange import (
-    FAILURES,
-    Request,
-    Response,
-    Sink,
-    api_error,
-    too_large,
-    transport_error,
-)
+from ._exchange import FAILURES, Request, Response, api_error, too_large, transport_error
 from ._governor import Governor, Ticket
 from ._retry import retry_after_failure
 from .config import ClientConfig, RetryPolicy, Timeout
-from .errors import DecodeError, LaunchDarklyError, RateLimitedError, RequestTimeoutError
+from .errors import LaunchDarklyError, RateLimitedError, RequestTimeoutError
 
-__all__ = ["Transport"]
+__all__ = ["Call", "OutOfTimeError", "Transport"]
 
 logger = logging.getLogger("ld_segments_async")
 
 _CHUNK = 256 * 1024
-_MAX_REDIRECTS = 5
-_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
+class OutOfTimeError(RequestTimeoutError):
+    """The rate-limit window ends after the call's deadline: retrying cannot help."""
+
+    final = True
 
 
 @define
-class _Call:
-    """One call of the client: its request, policies, deadline and attempt count."""
+class Call:
+    """One call of the client: its request, policies, deadline and attempt count.
+
+    ``transfer`` marks an upload or a download: its attempts run as long as bytes keep
+    flowing (the read timeout), not within the retry budget, which is sized for ordinary
+    requests and would cut a 40 MB file short on a slow link.
+    """
 
     request: Request
     retry: RetryPolicy
     timeout: Timeout
     deadline: float | None
+    transfer: bool = False
     attempts: int = 0
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
         total = self.timeout.total
-        if self.deadline is not None:
+        if self.deadline is not None and not self.transfer:
             left = self.deadline - time.monotonic()
             # Whole seconds (rounded down) while far from the deadline, so that the same
             # few ClientTimeout objects serve every call.
@@ -79,8 +81,33 @@ def _user_agent(config: ClientConfig) -> str:
     return f"{config.user_agent} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
 
 
-def _same_origin(url: URL, other: URL) -> bool:
-    return (url.scheme, url.host, url.port) == (other.scheme, other.host, other.port)
+class _Turn:
+    """A concurrency slot and (if ``governed``) a claim on the rate-limit budgets for one
+    attempt; the governor hears the answer's ``headers`` when the turn ends."""
+
+    __slots__ = ("call", "governed", "headers", "ticket", "transport")
+
+    def __init__(self, transport: Transport, call: Call, governed: bool) -> None:
+        self.transport = transport
+        self.call = call
+        self.governed = governed
+        self.headers: Mapping[str, str] | None = None
+        self.ticket: Ticket | None = None
+
+    async def __aenter__(self) -> _Turn:
+        await self.transport.slots.__aenter__()
+        try:
+            if self.governed:
+                self.ticket = await self.transport.claim(self.call)
+        except BaseException:
+            await self.transport.slots.__aexit__(None, None, None)
+            raise
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self.ticket is not None:
+            self.transport.governor.release(self.ticket, self.headers)
+        await self.transport.slots.__aexit__(None, None, None)
 
 
 class Transport:
@@ -90,23 +117,25 @@ class Transport:
         self, config: ClientConfig, api_key: str, session: aiohttp.ClientSession | None
     ) -> None:
         self.config = config
-        self._headers = {
+        self.headers = {
             "Authorization": api_key,
             "LD-API-Version": config.api_version,
             "User-Agent": _user_agent(config),
             "Accept": "application/json",
         }
-        self._base = URL(config.base_url)
-        self._session = session
-        self._owns_session = session is None
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._closed = False
-        self.governor = Governor(reserve=config.rate_limit_reserve)
-        self._slots: contextlib.AbstractAsyncContextManager[Any] = (
+        self.base = URL(config.base_url)
+        self.governor = Governor(
+            reserve=config.rate_limit_reserve, max_window=config.retry.max_reset_wait
+        )
+        self.slots: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Semaphore(config.max_concurrency)
             if config.max_concurrency is not None
             else contextlib.nullcontext()
         )
+        self._session = session
+        self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
 
     def __repr__(self) -> str:
         return f"<Transport {self.config.base_url}>"
@@ -138,6 +167,10 @@ class Transport:
             self._session = aiohttp.ClientSession(
                 connector=connector, trust_env=self.config.trust_env
             )
+            # aiohttp silently resends a GET or DELETE once when a pooled connection
+            # breaks. Retries are ours to count: a DELETE resent after it was applied
+            # finds the segment gone, and only a retry may take that 404 for success.
+            self._session._retry_connection = False
         return self._session
 
     async def close(self) -> None:
@@ -160,21 +193,26 @@ class Transport:
     async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
         """Send ``request`` with retries; return the response or raise an error."""
         deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
-        call = _Call(request, retry, timeout, deadline)
+        # A body factory is a streamed upload: a transfer.
+        call = Call(request, retry, timeout, deadline, transfer=callable(request.body))
         try:
             return await self._attempt(call)
         except LaunchDarklyError as error:
             return await retry_after_failure(partial(self._attempt, call), error, retry, deadline)
 
-    async def _claim(self, call: _Call) -> Ticket:
-        """A slot of the rate-limit budgets, waiting for the window if they are spent."""
+    def turn(self, call: Call, *, governed: bool = True) -> _Turn:
+        """The slots one attempt of ``call`` needs (``async with``)."""
+        return _Turn(self, call, governed)
+
+    async def claim(self, call: Call) -> Ticket:
+        """A claim on the rate-limit budgets, waiting for the window if they are spent."""
         route = f"{call.request.method} {call.request.route}"
         claim = self.governor.try_acquire(route)
         if isinstance(claim, Ticket):
             return claim
         ticket = await self.governor.acquire(route, call.deadline)
         if ticket is None:
-            raise RequestTimeoutError(
+            raise OutOfTimeError(
                 "waiting for LaunchDarkly's rate-limit window would outlast the call's time",
                 method=call.request.method,
                 path=call.request.path,
@@ -182,36 +220,31 @@ class Transport:
             )
         return ticket
 
-    async def _attempt(self, call: _Call) -> Response:
+    async def _attempt(self, call: Call) -> Response:
         call.attempts += 1
         request = call.request
         session = self.session()
         query = f"?{request.query}" if request.query else ""
         url = URL(f"{self.config.base_url}{request.path}{query}", encoded=True)
-        headers = self._headers
+        headers = self.headers
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
-        async with self._slots:
-            ticket = await self._claim(call)
-            response = None
+        async with _Turn(self, call, governed=True) as turn:
+            body = request.body() if callable(request.body) else request.body
+            started = time.perf_counter()
             try:
-                body = request.body() if callable(request.body) else request.body
-                started = time.perf_counter()
-                try:
-                    async with session.request(
-                        request.method,
-                        url,
-                        headers=headers,
-                        data=body,
-                        timeout=call.client_timeout(),
-                        allow_redirects=False,
-                    ) as raw:
-                        body = await self._read(raw, request)
-                        response = Response(raw.status, raw.headers, body)
-                except FAILURES as exc:
-                    raise transport_error(exc, request) from None
-            finally:
-                self.governor.release(ticket, None if response is None else response.headers)
+                async with session.request(
+                    request.method,
+                    url,
+                    headers=headers,
+                    data=body,
+                    timeout=call.client_timeout(),
+                    allow_redirects=False,
+                ) as raw:
+                    turn.headers = raw.headers
+                    response = Response(raw.status, raw.headers, await self.read(raw, request))
+            except FAILURES as exc:
+                raise transport_error(exc, request) from None
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s -> %d in %.1f ms (attempt %d)",
@@ -225,13 +258,19 @@ class Transport:
             return response
         if response.status == 404 and request.accept_404_on_retry and call.attempts > 1:
             return response
-        error = api_error(request, response, call.retry)
-        if isinstance(error, RateLimitedError):
-            # One 429 holds every request of the client, not only this one.
-            self.governor.pause(error.retry_after or call.retry.base_delay)
-        raise error
+        raise self.error(call, response)
 
-    async def _read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
+    def error(self, call: Call, response: Response) -> LaunchDarklyError:
+        """The error for an error response. A 429 holds every request of the client, not
+        only this one, for no longer than a wait the retry policy would honour."""
+        error = api_error(call.request, response, call.retry)
+        if isinstance(error, RateLimitedError):
+            pause = call.retry.base_delay if error.retry_after is None else error.retry_after
+            self.governor.pause(min(pause, call.retry.max_retry_after))
+        return error
+
+    async def read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
+        """The whole body of ``raw``: at most ``max_body_size`` bytes."""
         limit = self.config.max_body_size
         if raw.content_length is not None:
             if raw.content_length > limit:
@@ -244,62 +283,3 @@ class Transport:
                 raise too_large(request, raw.status, limit)
             chunks.append(chunk)
         return b"".join(chunks)
-
-    # -- downloads -----------------------------------------------------------
-
-    async def download(self, url: str, sink: Sink, *, retry: RetryPolicy, timeout: Timeout) -> None:
-        """Stream the body at ``url`` (absolute, or relative to the API) into ``sink``.
-
-        ``Authorization`` and ``LD-API-Version`` go only to the API's own scheme, host
-        and port; redirects are followed by hand, and once one leaves the API origin no
-        credentials are sent again. Every attempt restarts the sink.
-        """
-        target = self._base.join(URL(url, encoded=True))
-        deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
-        call = _Call(Request("GET", target.path, "download"), retry, timeout, deadline)
-        attempt = partial(self._download_attempt, call, target, sink)
-        try:
-            await attempt()
-        except LaunchDarklyError as error:
-            await retry_after_failure(attempt, error, retry, deadline)
-
-    async def _download_attempt(self, call: _Call, target: URL, sink: Sink) -> None:
-        call.attempts += 1
-        sink.restart()
-        async with self._slots:
-            ticket = await self._claim(call)
-            heard: list[Mapping[str, str]] = []
-            try:
-                await self._follow(call, target, sink, heard)
-            finally:
-                self.governor.release(ticket, heard[0] if heard else None)
-
-    async def _follow(
-        self, call: _Call, target: URL, sink: Sink, heard: list[Mapping[str, str]]
-    ) -> None:
-        """GET ``target`` into ``sink``, following redirects by hand."""
-        session = self.session()
-        trusted = True
-        for _ in range(_MAX_REDIRECTS + 1):
-            trusted = trusted and _same_origin(target, self._base)
-            headers = self._headers if trusted else {"User-Agent": self._headers["User-Agent"]}
-            try:
-                async with session.get(
-                    target, headers=headers, timeout=call.client_timeout(), allow_redirects=False
-                ) as raw:
-                    if trusted:
-                        heard[:] = [raw.headers]  # the API host's rate-limit headers
-                    location = raw.headers.get("Location")
-                    if raw.status in _REDIRECTS and location:
-                        target = target.join(URL(location, encoded=True))
-                        continue
-                    if raw.status >= 400:
-                        body = await self._read(raw, call.request)
-                        response = Response(raw.status, raw.headers, body)
-                        raise api_error(call.request, response, call.retry)
-                    async for chunk in raw.content.iter_chunked(_CHUNK):
-                        sink.write(chunk)
-                    return
-            except FAILURES as exc:
-                raise transport_error(exc, call.request) from None
-        raise DecodeError(f"more than {_MAX_REDIRECTS} redirects downloading {call.request.path}")

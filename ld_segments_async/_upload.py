@@ -25,6 +25,7 @@ from contextlib import AbstractContextManager
 from typing import IO, Union, cast
 
 import aiohttp
+from aiohttp.abc import AbstractStreamWriter
 from attrs import define
 
 __all__ = [
@@ -287,6 +288,23 @@ async def open_csv(file: ImportFile) -> CsvFile:
         await files.aclose()
 
 
+class _CsvPayload(aiohttp.payload.Payload):
+    """The file part of an import, streamed. Its size is known, so the whole upload
+    has a ``Content-Length`` (some gateways refuse chunked uploads)."""
+
+    def __init__(self, csv: CsvFile) -> None:
+        super().__init__(csv, content_type="text/csv", filename="keys.csv")
+        self._size = csv.size
+        self._csv = csv
+
+    def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
+        raise TypeError("an import file is streamed, never decoded whole")
+
+    async def write(self, writer: AbstractStreamWriter) -> None:
+        async for chunk in self._csv.chunks():
+            await writer.write(chunk)
+
+
 def multipart_body(
     csv: CsvFile, mode: str, wait_on_approvals: bool | None
 ) -> Callable[[], aiohttp.FormData]:
@@ -294,7 +312,7 @@ def multipart_body(
 
     def build() -> aiohttp.FormData:
         form = aiohttp.FormData()
-        form.add_field("file", csv.chunks(), filename="keys.csv", content_type="text/csv")
+        form.add_field("file", _CsvPayload(csv), filename="keys.csv", content_type="text/csv")
         form.add_field("mode", mode)
         if wait_on_approvals is not None:
             form.add_field("waitOnApprovals", "true" if wait_on_approvals else "false")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import copy
 import os
 import time
 import warnings
@@ -15,6 +16,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 
 from . import _bodies, _paths
+from ._download import download
 from ._exchange import Request, Response, Sink
 from ._transport import Transport
 from ._upload import CsvFile, ImportFile, csv_files, multipart_body, open_csv
@@ -30,7 +32,9 @@ from .jobs import (
     ProgressCallback,
     download_keys,
     download_to_file,
+    export_done,
     export_file_link,
+    import_done,
     wait_for_job,
 )
 from .models import (
@@ -218,8 +222,7 @@ class SegmentsClient:
 
             await ld.with_options(retry=RetryPolicy.disabled()).post_segment(...)
         """
-        view = object.__new__(SegmentsClient)
-        view._transport = self._transport
+        view = copy.copy(self)
         view._retry = retry if retry is not None else self._retry
         view._timeout = _timeout(timeout) if timeout is not None else self._timeout
         view._is_view = True
@@ -270,11 +273,6 @@ class SegmentsClient:
             accept_404_on_retry=method == "DELETE",
         )
         return await self._transport.request(request, retry=self._retry, timeout=self._timeout)
-
-    async def _get_link(self, route: str, path: str, query: str, model: type[M]) -> M:
-        request = Request("GET", path, route, query=query)
-        response = await self._transport.request(request, retry=self._retry, timeout=self._timeout)
-        return self._decode(response, model)
 
     @staticmethod
     def _decode(response: Response, model: type[M]) -> M:
@@ -346,8 +344,9 @@ class SegmentsClient:
     ) -> AsyncIterator[UserSegments]:
         """Walk the segments of an environment page by page (``async for``).
 
-        Follows ``_links.next`` (on the API host only), else advances the offset; stops
-        at the last page. Each segment key is yielded at most once per walk (offsets
+        Every page is requested with this call's own page size, sort and filter;
+        ``_links.next`` and ``totalCount`` only tell where the next page starts and when
+        the walk is over. Each segment key is yielded at most once per walk (offsets
         shift when segments are created or deleted meanwhile: such a segment may be
         missed). Leaving the loop early releases the connection; use
         ``contextlib.aclosing`` to close the walk at once in a long-lived task.
@@ -362,7 +361,7 @@ class SegmentsClient:
             ValueError: bad keys, ``page_size`` or ``concurrency`` (at call time).
             DecodeError: the server sent the same page twice.
         """
-        _paths.expand(SEGMENTS, project_key, environment_key)
+        _paths.check(SEGMENTS, project_key, environment_key)
         _check_page(page_size, None)
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
@@ -372,16 +371,7 @@ class SegmentsClient:
                 project_key, environment_key, page_size, offset, sort, filter
             )
 
-        async def fetch_link(path: str, query: str) -> UserSegments:
-            return await self._get_link(SEGMENTS, path, query, UserSegments)
-
-        return walk_pages(
-            fetch_offset,
-            fetch_link,
-            base_url=self.config.base_url,
-            page_size=page_size,
-            concurrency=concurrency,
-        )
+        return walk_pages(fetch_offset, page_size=page_size, concurrency=concurrency)
 
     def iter_segments(
         self,
@@ -420,7 +410,7 @@ class SegmentsClient:
             filter: LaunchDarkly's environment filter, e.g. ``"query:prod,tags:eu+us"``.
             sort: ``name``, ``createdOn`` or ``critical``, ``-`` for descending.
         """
-        _paths.expand(ENVIRONMENTS, project_key)
+        _paths.check(ENVIRONMENTS, project_key)
         _check_page(page_size, None)
 
         async def fetch_offset(offset: int) -> Environments:
@@ -428,13 +418,7 @@ class SegmentsClient:
             response = await self._send("GET", ENVIRONMENTS, (project_key,), query=query)
             return self._decode(response, Environments)
 
-        async def fetch_link(path: str, query: str) -> Environments:
-            return await self._get_link(ENVIRONMENTS, path, query, Environments)
-
-        pages = walk_pages(
-            fetch_offset, fetch_link, base_url=self.config.base_url, page_size=page_size
-        )
-        return items_of(pages)
+        return items_of(walk_pages(fetch_offset, page_size=page_size))
 
     async def get_segment(
         self, project_key: str, environment_key: str, segment_key: str
@@ -547,7 +531,7 @@ class SegmentsClient:
         """
         keys = (project_key, environment_key, segment_key)
         mode = _import_mode(mode)
-        _paths.expand(IMPORTS, *keys)  # bad keys fail before the file is read
+        _paths.check(IMPORTS, *keys)  # bad keys fail before the file is read
         with await open_csv(file) as csv:
             return await self._start_import(keys, csv, mode, wait_on_approvals)
 
@@ -572,9 +556,9 @@ class SegmentsClient:
     ) -> Import:
         """Poll an import until it is ``complete``.
 
-        An import waiting for someone (``pending_approval``, or ``ready`` to be processed
-        with ``processBigSegmentImport``) is returned as it is, unless
-        ``wait_for_approval``: then the wait goes on until ``timeout``.
+        An import waiting for an approval (``pending_approval``) is returned as it is,
+        unless ``wait_for_approval``: then the wait goes on until ``timeout``. Other
+        statuses (``preparing``, ``ready``, ``in_progress``...) are waited through.
 
         Args:
             timeout: seconds before giving up (``None``: no limit).
@@ -587,10 +571,11 @@ class SegmentsClient:
             JobTimeoutError: still unfinished after ``timeout``; carries the last status.
         """
         keys = (project_key, environment_key, segment_key, import_id)
-        _paths.expand(IMPORT, *keys)
+        _paths.check(IMPORT, *keys)
         return await wait_for_job(
             lambda: self.get_big_segment_import(*keys),
             import_id,
+            done=import_done,
             failed=IMPORT_FAILED,
             parked=frozenset() if wait_for_approval else IMPORT_PARKED,
             timeout=timeout,
@@ -632,7 +617,7 @@ class SegmentsClient:
         """
         keys = (project_key, environment_key, segment_key)
         mode = _import_mode(mode)
-        _paths.expand(IMPORTS, *keys)
+        _paths.check(IMPORTS, *keys)
         deadline = None if timeout is None else time.monotonic() + timeout
         completed: list[Import] = []
         async with contextlib.aclosing(csv_files(file)) as files:
@@ -645,6 +630,7 @@ class SegmentsClient:
                     job = await wait_for_job(
                         partial(self.get_big_segment_import, *keys, import_id),
                         import_id,
+                        done=import_done,
                         failed=IMPORT_FAILED,
                         timeout=left,
                         on_progress=on_progress,
@@ -698,10 +684,11 @@ class SegmentsClient:
             JobTimeoutError: still unfinished after ``timeout``.
         """
         keys = (project_key, environment_key, segment_key, export_id)
-        _paths.expand(EXPORT, *keys)
+        _paths.check(EXPORT, *keys)
         return await wait_for_job(
             lambda: self.get_big_segment_export(*keys),
             export_id,
+            done=export_done,
             failed=EXPORT_FAILED,
             timeout=timeout,
             on_progress=on_progress,
@@ -731,7 +718,7 @@ class SegmentsClient:
         return download_keys(self._download, export_file_link(export))
 
     async def _download(self, href: str, sink: Sink) -> None:
-        await self._transport.download(href, sink, retry=self._retry, timeout=self._timeout)
+        await download(self._transport, href, sink, retry=self._retry, timeout=self._timeout)
 
     # -- big segments: targets and membership --------------------------------
 

@@ -16,7 +16,7 @@ __all__ = ["DEFAULT_BASE_URL", "IDEMPOTENT_METHODS", "ClientConfig", "RetryPolic
 DEFAULT_BASE_URL = "https://app.launchdarkly.com"
 DEFAULT_API_VERSION = "20240415"
 
-IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "DELETE"})
+IDEMPOTENT_METHODS = frozenset({"GET", "DELETE"})
 """Methods retried after a 5xx, a timeout or a dropped connection. LaunchDarkly has no
 idempotency keys, so POST and PATCH are retried only when nothing reached the server."""
 
@@ -50,7 +50,8 @@ class RetryPolicy:
       wait is ``Retry-After`` if sent, else until ``X-Ratelimit-Reset`` (clamped to
       ``max_reset_wait``), else exponential backoff with full jitter.
     * ``retry_statuses``, timeouts, dropped connections and truncated bodies are retried
-      only for idempotent methods (GET, DELETE).
+      only for idempotent methods (GET, DELETE). A complete body that is not what the
+      spec says is a :class:`~ld_segments_async.errors.DecodeError`, never retried.
     * A connection that could not be established (nothing was sent) is retried for every
       method.
     * 409 and every other 4xx are never retried.

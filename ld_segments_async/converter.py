@@ -21,6 +21,7 @@ from typing import Any, Union, get_args, get_origin
 
 import attrs
 import cattrs
+import cattrs.v
 from cattrs import Converter
 from cattrs.cols import list_structure_factory
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
@@ -213,13 +214,31 @@ def _detailed() -> Converter:
 
 
 def explain(data: Any, model: type) -> str:
-    """Why ``data`` is not a ``model``: every problem with its JSON path.
+    """Why ``data`` is not a ``model``: every problem, with its path in the JSON.
 
     Decoding runs without cattrs' detailed validation (a third faster); this re-runs the
     failed decode with it, which only failures pay for.
     """
     try:
         _detailed().structure(data, model)
-    except Exception as error:
-        return "; ".join(cattrs.transform_error(error))
+    except Exception as error:  # any failure is what we describe
+        return "; ".join(_problems(error, "$"))
     return "unknown problem"
+
+
+def _problems(error: BaseException, path: str) -> list[str]:
+    # cattrs.transform_error, but with JSON names (``_links``, ``creationDate``) in paths.
+    found: list[str] = []
+    if isinstance(error, cattrs.IterableValidationError):
+        items, rest = error.group_exceptions()
+        for inner, item in items:
+            found += _problems(inner, f"{path}[{item.index!r}]")
+    elif isinstance(error, cattrs.ClassValidationError):
+        fields = attrs.fields_dict(error.cl) if attrs.has(error.cl) else {}
+        attributes, rest = error.group_exceptions()
+        for inner, attribute in attributes:
+            field = fields.get(attribute.name)
+            found += _problems(inner, f"{path}.{wire_name(field) if field else attribute.name}")
+    else:
+        rest = [error]  # type: ignore[list-item]
+    return found + [f"{cattrs.v.format_exception(e, None)} @ {path}" for e in rest]

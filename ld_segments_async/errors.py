@@ -224,7 +224,21 @@ class DecodeError(LaunchDarklyError):
         super().__init__(message)
 
 
-class JobFailedError(LaunchDarklyError):
+class _PicklableByState(Exception):
+    """Pickles by instance state: ``__init__`` signatures here do not take ``args``."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(cls: type[Exception], args: tuple[Any, ...], state: dict[str, Any]) -> Exception:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
+
+
+class JobFailedError(_PicklableByState, LaunchDarklyError):
     """A big-segment import or export ended in a failure status (``stopped``...).
 
     Attributes:
@@ -248,22 +262,24 @@ class JobFailedError(LaunchDarklyError):
         super().__init__(text)
 
 
-class JobTimeoutError(LaunchDarklyError):
+class JobTimeoutError(_PicklableByState, LaunchDarklyError):
     """Waiting for a big-segment import or export ran past its timeout.
 
     Attributes:
         job: the last job model seen (``None`` if no poll answered in time).
+        job_id: the import or export id, to look the job up later.
         status: its status (``None`` likewise).
     """
 
     def __init__(self, job: Import | Export | None, timeout: float, job_id: str) -> None:
         self.job = job
+        self.job_id = job_id
         self.status = job.status if job is not None else None
         self.timeout = timeout
         super().__init__(f"big segment job {job_id} still {self.status!r} after {timeout:g}s")
 
 
-class PartialPatchError(LaunchDarklyError):
+class PartialPatchError(_PicklableByState, LaunchDarklyError):
     """An expiring-targets patch was accepted but some instructions failed.
 
     Attributes:

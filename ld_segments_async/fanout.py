@@ -56,7 +56,7 @@ async def fan_out(
         for index, item in queue:  # one shared iterator: each item goes to one worker
             try:
                 outcomes[index] = await fn(item)
-            except Exception as error:
+            except Exception as error:  # kept as this item's outcome
                 outcomes[index] = error
             finished += 1
             if on_progress is not None:

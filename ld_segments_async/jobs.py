@@ -41,8 +41,8 @@ Job = TypeVar("Job", Import, Export)
 ProgressCallback = Callable[[Any], "Awaitable[None] | None"]
 """Called with the job model each time its status changes (sync or async)."""
 
-IMPORT_PARKED = frozenset({ImportStatus.PENDING_APPROVAL.value, ImportStatus.READY.value})
-"""Import statuses that wait for someone: an approval, or ``processBigSegmentImport``."""
+IMPORT_PARKED = frozenset({ImportStatus.PENDING_APPROVAL.value})
+"""Import statuses that wait for a person (an approval): reported, not waited on."""
 
 IMPORT_FAILED = frozenset({ImportStatus.STOPPED.value, "failed", "error", "cancelled", "canceled"})
 EXPORT_FAILED = IMPORT_FAILED | {"expired"}
@@ -60,18 +60,15 @@ class PollSchedule:
     factor: float = 1.5
     cap: float = 30.0
 
-    def delays(self) -> AsyncIterator[float]:
-        return _delays(self)
+    def delays(self) -> Iterator[float]:
+        """The successive waits between polls."""
+        delay = self.first
+        while True:
+            yield delay * random.uniform(0.9, 1.1)  # noqa: S311 - jitter
+            delay = min(delay * self.factor, self.cap)
 
 
 DEFAULT_POLL = PollSchedule()
-
-
-async def _delays(schedule: PollSchedule) -> AsyncIterator[float]:
-    delay = schedule.first
-    while True:
-        yield delay * random.uniform(0.9, 1.1)  # noqa: S311 - jitter
-        delay = min(delay * schedule.factor, schedule.cap)
 
 
 async def _report(on_progress: ProgressCallback | None, job: Any) -> None:
@@ -81,17 +78,36 @@ async def _report(on_progress: ProgressCallback | None, job: Any) -> None:
             await result
 
 
+def import_done(job: Import) -> bool:
+    return job.status == _COMPLETE
+
+
+def export_done(job: Export) -> bool:
+    """Complete, or linking to its file: the export statuses are undocumented beyond
+    ``complete``, and a file to download is the surest sign of a finished one."""
+    if job.status == _COMPLETE:
+        return True
+    if job.status in EXPORT_FAILED:
+        return False
+    try:
+        export_file_link(job)
+    except ValueError:
+        return False
+    return True
+
+
 async def wait_for_job(
     fetch: Callable[[], Awaitable[Job]],
     job_id: str,
     *,
+    done: Callable[[Job], bool],
     failed: frozenset[str],
     parked: frozenset[str] = frozenset(),
     timeout: float | None,
     on_progress: ProgressCallback | None,
     schedule: PollSchedule,
 ) -> Job:
-    """Poll ``fetch`` until the job is ``complete`` (returned), in a ``failed`` status
+    """Poll ``fetch`` until the job is ``done`` (returned), in a ``failed`` status
     (:class:`JobFailedError`) or ``parked`` (returned, to be acted upon), or until
     ``timeout`` seconds have passed (:class:`JobTimeoutError`)."""
     deadline = None if timeout is None else time.monotonic() + timeout
@@ -108,13 +124,13 @@ async def wait_for_job(
         if last is None or job.status != last.status:
             await _report(on_progress, job)
         last = job
-        if job.status == _COMPLETE:
+        if done(job):
             return job
         if job.status in failed:
             raise JobFailedError(job)
         if job.status in parked:
             return job
-        delay = await anext(delays)
+        delay = next(delays)
         if deadline is not None:
             delay = min(delay, max(0.0, deadline - time.monotonic()))
         await asyncio.sleep(delay)
@@ -181,7 +197,7 @@ async def download_to_file(
     download: Callable[[str, Sink], Awaitable[None]], href: str, destination: str | os.PathLike[str]
 ) -> Path:
     """Run ``download`` into ``destination`` atomically (see :class:`FileSink`)."""
-    sink = await asyncio.to_thread(FileSink, destination)
+    sink = FileSink(destination)  # created here: a cancelled thread would leak the file
     try:
         await download(href, sink)
         return await asyncio.to_thread(sink.commit)

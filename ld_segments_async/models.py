@@ -15,8 +15,7 @@ them.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from types import MappingProxyType
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from attrs import define, field
@@ -79,12 +78,38 @@ def _underscored(**kwargs: Any) -> Any:
     return field(metadata={"underscored": True}, **kwargs)
 
 
-_NO_EXTRA: Mapping[str, Any] = MappingProxyType({})
+class _NoExtra(Mapping[str, Any]):
+    """The empty, read-only ``extra`` that models share: no dict per decoded object."""
+
+    __slots__ = ()
+
+    def __getitem__(self, key: str) -> Any:
+        raise KeyError(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "{}"
+
+    def __reduce__(self) -> str:
+        return "NO_EXTRA"  # pickles as the module's singleton
+
+    def __copy__(self) -> _NoExtra:
+        return self
+
+    def __deepcopy__(self, memo: object) -> _NoExtra:
+        return self
+
+
+NO_EXTRA = _NoExtra()
 
 
 def _extra() -> Any:
-    # Shared and read-only when there is nothing extra: no dict per decoded object.
-    return field(default=_NO_EXTRA, repr=False)
+    return field(default=NO_EXTRA, repr=False)
 
 
 class ImportStatus(str, enum.Enum):
@@ -336,7 +361,7 @@ class PatchOperation:
 class PatchWithComment:
     """A JSON patch with an optional audit-log comment."""
 
-    patch: list[PatchOperation]
+    patch: list[PatchOperation | dict[str, Any]]
     comment: str | None = None
     extra: Mapping[str, Any] = _extra()
 

@@ -1,9 +1,12 @@
 """Walking offset/limit collections: a loop, never recursion.
 
-LaunchDarkly pages by offset. A walk follows ``_links.next`` while the server sends
-pagination links (only to the API host itself), and otherwise advances the offset by
-the size of each page, stopping at an empty page, a short page, or ``totalCount``. A
-page that comes back twice is an error rather than an endless loop.
+LaunchDarkly pages by offset. Every page is fetched with the caller's own query (page
+size, sort, filter) at an offset: ``_links.next`` only says whether there is more and
+where it starts, so a link can neither drop the filter nor send the key to another
+host. The walk ends at an empty page, when ``totalCount`` is reached (it decides when
+the server sends it), when a server that pages with links sends no ``next``, or at a
+short page when the server says nothing else. A server that serves the same page again
+raises :class:`~ld_segments_async.errors.DecodeError` instead of looping.
 
 Offsets shift when items are created or deleted during a walk: an item can then be
 skipped or appear on two pages. Walks drop such repeats, so each key is yielded at most
@@ -16,8 +19,8 @@ import asyncio
 import contextlib
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any, Generic, Protocol, TypeVar
-from urllib.parse import parse_qsl, urljoin, urlsplit
+from typing import Any, Protocol, TypeVar
+from urllib.parse import parse_qsl, urlsplit
 
 from .errors import DecodeError
 from .models import Link
@@ -49,45 +52,28 @@ P = TypeVar("P", bound=Page[Any])
 
 FetchOffset = Callable[[int], Awaitable[P]]
 """Fetches the page starting at an offset (page size, sort and filter bound in)."""
-FetchLink = Callable[[str, str], Awaitable[P]]
-"""Fetches a page from the path and query of a ``next`` link."""
 
 
-class _Walk(Generic[P]):
-    """The state of one walk: what was requested and yielded so far."""
+def _link_offset(link: Link | None) -> int | None:
+    if link is None or not link.href:
+        return None
+    for name, value in parse_qsl(urlsplit(link.href).query):
+        if name == "offset" and value.isdigit():
+            return int(value)
+    return None
 
-    def __init__(self, base_url: str, page_size: int) -> None:
-        self.base_url = base_url
-        self.page_size = page_size
-        self.requested: set[str] = set()
+
+class _Walk:
+    """What one walk has seen: the keys yielded and the last page's keys."""
+
+    def __init__(self) -> None:
         self.seen_keys: set[str] = set()
         self.previous_keys: list[str] | None = None
 
-    def next_link(self, page: P) -> tuple[str, str] | None:
-        """Path and query of the page's ``next`` link, if it stays on the API host."""
-        link = (page.links or {}).get("next")
-        if link is None or not link.href:
-            return None
-        url = urljoin(self.base_url + "/", link.href)
-        base, target = urlsplit(self.base_url), urlsplit(url)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            return None  # never send the API key to another host
-        return target.path, target.query
-
-    def ends_by_links(self, page: P) -> bool:
-        """The server pages with links and this page has no ``next``: the last one.
-
-        (A ``next`` to another host is not followed; offsets take over instead.)"""
-        links = page.links or {}
-        return "next" not in links and any(name in links for name in _PAGING_LINKS)
-
-    def check_new(self, page: P, where: str) -> None:
-        if where in self.requested:
-            raise DecodeError(f"pagination loops: {where} was already fetched in this walk")
-        self.requested.add(where)
+    def check_new(self, page: Page[Any], offset: int) -> None:
         keys = [item.key for item in page.items]
         if keys and keys == self.previous_keys:
-            raise DecodeError(f"pagination returned the same page twice (at {where})")
+            raise DecodeError(f"pagination served the same page twice (at offset {offset})")
         self.previous_keys = keys
 
     def fresh(self, page: P) -> P:
@@ -99,22 +85,29 @@ class _Walk(Generic[P]):
         return page
 
 
-def _is_last(page: Page[Any], offset: int, page_size: int) -> bool:
+def _next_offset(page: Page[Any], offset: int, first_count: int, page_size: int) -> int | None:
+    """Where the page after ``page`` (fetched at ``offset``) starts; None if it is last."""
     count = len(page.items)
     if count == 0:
-        return True
+        return None
+    following = offset + count
+    links = page.links or {}
     if page.total_count is not None:
-        return offset + count >= page.total_count
-    return count < page_size
+        if following >= page.total_count:
+            return None
+    elif "next" not in links:
+        if any(name in links for name in _PAGING_LINKS):
+            return None  # the server pages with links, and this page has no next
+        # Nothing but the size to go by. A server may clamp the page size: a page is
+        # short only if it is shorter than the first one too.
+        if count < page_size and count < first_count:
+            return None
+    linked = _link_offset(links.get("next"))
+    return linked if linked is not None and linked > offset else following
 
 
 async def walk_pages(
-    fetch_offset: FetchOffset[P],
-    fetch_link: FetchLink[P],
-    *,
-    base_url: str,
-    page_size: int,
-    concurrency: int = 1,
+    fetch_offset: FetchOffset[P], *, page_size: int, concurrency: int = 1
 ) -> AsyncIterator[P]:
     """Yield every page of a collection in order (see the module docstring).
 
@@ -122,43 +115,30 @@ async def walk_pages(
     offsets are fetched that many at a time, still yielded in order, with at most
     ``concurrency`` pages held at once.
     """
-    walk: _Walk[P] = _Walk(base_url, page_size)
+    walk = _Walk()
     offset = 0
     page = await fetch_offset(offset)
-    walk.check_new(page, "offset 0")
+    walk.check_new(page, offset)
+    first_count = len(page.items)
     if concurrency > 1 and page.total_count is not None and page.items:
         yield walk.fresh(page)
         # The first page tells the server's real page size (it may clamp ours).
-        step = len(page.items)
-        offsets = range(step, page.total_count, step)
+        offsets = range(first_count, page.total_count, first_count)
         async for page in _prefetch(fetch_offset, walk, offsets, concurrency):
             yield walk.fresh(page)
         return
     while True:
         yield walk.fresh(page)
-        link = walk.next_link(page)
-        if link is not None:
-            path, query = link
-            offset = _offset_of(query, offset + len(page.items))
-            page = await fetch_link(path, query)
-            walk.check_new(page, f"{path}?{query}")
-            continue
-        if walk.ends_by_links(page) or _is_last(page, offset, page_size):
+        following = _next_offset(page, offset, first_count, page_size)
+        if following is None:
             return
-        offset += len(page.items)
+        offset = following
         page = await fetch_offset(offset)
-        walk.check_new(page, f"offset {offset}")
-
-
-def _offset_of(query: str, fallback: int) -> int:
-    for name, value in parse_qsl(query):
-        if name == "offset" and value.isdigit():
-            return int(value)
-    return fallback
+        walk.check_new(page, offset)
 
 
 async def _prefetch(
-    fetch_offset: FetchOffset[P], walk: _Walk[P], offsets: range, concurrency: int
+    fetch_offset: FetchOffset[P], walk: _Walk, offsets: range, concurrency: int
 ) -> AsyncIterator[P]:
     """Fetch the pages at ``offsets``, ``concurrency`` at a time, yielding them in order.
 
@@ -180,7 +160,7 @@ async def _prefetch(
         while pending:
             offset, task = pending.popleft()
             page = await task
-            walk.check_new(page, f"offset {offset}")
+            walk.check_new(page, offset)
             yield page
             schedule()
     finally:

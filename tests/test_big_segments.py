@@ -225,7 +225,7 @@ async def test_approved_import_is_processed_with_the_instruction(
         PROJECT, ENV, big, ["a", "b"], wait_on_approvals=True
     )
     fake.approve_import(import_id)
-    ready = await client.wait_for_big_segment_import(PROJECT, ENV, big, import_id, poll=FAST)
+    ready = await client.get_big_segment_import(PROJECT, ENV, big, import_id)
     assert ready.status == "ready"
 
     await client.patch_segment(
@@ -434,3 +434,63 @@ async def test_targets_on_a_standard_segment_are_a_400(
         await client.update_big_segment_context_targets(
             PROJECT, ENV, "small", {"included": {"add": ["x"]}}
         )
+
+
+async def test_uploads_have_a_content_length(
+    client: SegmentsClient, fake: FakeLaunchDarkly, big: str
+) -> None:
+    await client.create_big_segment_import(PROJECT, ENV, big, agen(keys(3000)))
+    headers = next(e for e in fake.exchanges if e.route == IMPORTS).request_headers
+    assert int(headers["Content-Length"]) > 3000 * 5
+    assert "Transfer-Encoding" not in headers
+
+
+async def test_an_export_with_a_file_link_is_done_whatever_its_status(tmp_path: Path) -> None:
+    """Export statuses are undocumented beyond "complete": a file to fetch means done."""
+    from aiohttp import web
+
+    polls: list[int] = []
+
+    async def create(request: web.Request) -> web.Response:
+        return web.Response(status=200, headers={"Location": f"{request.path}/e-1"})
+
+    async def status(request: web.Request) -> web.Response:
+        polls.append(1)
+        links: dict[str, object] = {"self": {"href": request.path, "type": "application/json"}}
+        if len(polls) > 1:
+            links["location"] = {"href": "/files/e-1.csv", "type": "text/csv"}
+        return web.json_response(
+            {
+                "id": "e-1",
+                "segmentKey": "s",
+                "creationTime": 1,
+                "status": "done" if len(polls) > 1 else "running",
+                "sizeBytes": 4,
+                "size": "4 B",
+                "initiator": {},
+                "_links": links,
+            }
+        )
+
+    async def file(request: web.Request) -> web.Response:
+        return web.Response(body=b"a\nb\n", content_type="text/csv")
+
+    app = web.Application()
+    app.router.add_post("/api/v2/segments/{p}/{e}/{s}/exports", create)
+    app.router.add_get("/api/v2/segments/{p}/{e}/{s}/exports/{id}", status)
+    app.router.add_get("/files/e-1.csv", file)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    try:
+        async with SegmentsClient(API_KEY, base_url=url, retry=FAST_RETRY) as ld:
+            export_id = await ld.create_big_segment_export(PROJECT, ENV, "s")
+            export = await ld.wait_for_big_segment_export(PROJECT, ENV, "s", export_id, poll=FAST)
+            keys = [key async for key in ld.iter_big_segment_export_keys(export)]
+    finally:
+        await runner.cleanup()
+    assert export_id == "e-1"
+    assert export.status == "done"
+    assert keys == ["a", "b"]

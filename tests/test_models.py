@@ -200,3 +200,14 @@ def test_json_works_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.undo()
         importlib.reload(_json)
     assert _json.loads(b"[1]") == [1]
+
+
+def test_models_copy_and_pickle() -> None:
+    import copy
+    import pickle
+
+    segment = converter.structure(SEGMENT, UserSegment)
+    assert copy.deepcopy(segment) == segment
+    assert pickle.loads(pickle.dumps(segment)) == segment
+    extended = converter.structure({**SEGMENT, "future": [1]}, UserSegment)
+    assert pickle.loads(pickle.dumps(extended)).extra == {"future": [1]}

@@ -256,3 +256,68 @@ async def test_a_next_link_to_another_host_is_not_followed() -> None:
         found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=2)]
     assert found == ["k0", "k1", "k2", "k3"]
     assert all("steal" not in query for query in seen)
+
+
+async def test_a_next_link_past_the_end_does_not_loop() -> None:
+    """totalCount decides: a server that always sends next still ends the walk."""
+    keys = [f"k{n}" for n in range(7)]
+    requests: list[int] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        requests.append(offset)
+        items = [segment_json(k) for k in keys[offset : offset + limit]]
+        following = f"/api/v2/segments/p/e?limit={limit}&offset={offset + limit}"
+        links = {"next": {"href": following, "type": "application/json"}}
+        return web.json_response({"items": items, "_links": links, "totalCount": len(keys)})
+
+    async with serve(handler) as ld:
+        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=3)]
+    assert found == keys
+    assert requests == [0, 3, 6]
+
+
+async def test_total_count_wins_over_a_missing_next_link() -> None:
+    keys = [f"k{n}" for n in range(12)]
+
+    async def handler(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        items = [segment_json(k) for k in keys[offset : offset + limit]]
+        links = {"self": {"href": "/x"}, "last": {"href": "/x?offset=10"}}
+        return web.json_response({"items": items, "_links": links, "totalCount": len(keys)})
+
+    async with serve(handler) as ld:
+        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=5)]
+    assert found == keys
+
+
+async def test_a_clamped_page_size_without_totals_or_links() -> None:
+    keys = [f"k{n}" for n in range(23)]
+
+    async def handler(request: web.Request) -> web.Response:
+        offset, limit = int(request.query["offset"]), min(int(request.query["limit"]), 4)
+        items = [segment_json(k) for k in keys[offset : offset + limit]]
+        return web.json_response({"items": items, "_links": {}})
+
+    async with serve(handler) as ld:
+        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=10)]
+    assert found == keys
+
+
+async def test_pages_keep_the_callers_filter_whatever_the_link_says() -> None:
+    queries: list[dict[str, str]] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        queries.append(dict(request.query))
+        offset = int(request.query["offset"])
+        items = [segment_json(f"k{offset}"), segment_json(f"k{offset + 1}")] if offset < 4 else []
+        links = {"next": {"href": f"/api/v2/segments/p/e?offset={offset + 2}", "type": "x"}}
+        return web.json_response({"items": items, "_links": links})
+
+    async with serve(handler) as ld:
+        found = [
+            s.key
+            async for s in ld.iter_segments(PROJECT, ENV, page_size=2, filter='tags anyOf ["a"]')
+        ]
+    assert found == ["k0", "k1", "k2", "k3"]
+    assert all(q["filter"] == 'tags anyOf ["a"]' and q["limit"] == "2" for q in queries)

@@ -240,3 +240,63 @@ def test_retry_after_header_forms() -> None:
     assert _retry_after({"X-Ratelimit-Reset": reset_past}, policy) is None
     assert _retry_after({"Retry-After": "soon"}, policy) is None
     assert _retry_after({}, policy) is None
+
+
+async def test_a_delete_whose_answer_was_lost_still_succeeds(
+    client: SegmentsClient, fake: FakeLaunchDarkly
+) -> None:
+    """aiohttp would resend it silently and report the 404 as a first answer."""
+    fake.add_segment(PROJECT, ENV, "s")
+    await client.get_segments(PROJECT, ENV)  # a pooled connection to break
+    fake.inject(Fault.drop(after=True), route=f"DELETE {SEGMENT}")
+
+    await client.delete_segment(PROJECT, ENV, "s")
+
+    assert fake.segment(PROJECT, ENV, "s") is None
+    assert fake.requests[f"DELETE {SEGMENT}"] == 2
+
+
+async def test_a_long_retry_after_does_not_freeze_the_client(fake: FakeLaunchDarkly) -> None:
+    policy = RetryPolicy(max_retry_after=0.5, base_delay=0.01)
+    async with SegmentsClient(API_KEY, base_url=fake.url, retry=policy) as ld:
+        await ld.get_segments(PROJECT, ENV)
+        fake.inject(Fault.rate_limited(retry_after=3600, ratelimit_headers=False))
+        with pytest.raises(RateLimitedError):
+            await ld.get_segments(PROJECT, ENV)
+        started = time.monotonic()
+        await ld.get_segments(PROJECT, ENV)
+    assert time.monotonic() - started < 2
+
+
+async def test_a_window_past_the_deadline_fails_at_once_without_sending(
+    fake: FakeLaunchDarkly,
+) -> None:
+    from ld_segments_async.testing import RateLimit
+
+    fake.rate_limit = RateLimit(requests=2, window=10.0)
+    policy = RetryPolicy(total_timeout=0.5, base_delay=0.01)
+    async with SegmentsClient(API_KEY, base_url=fake.url, retry=policy, rate_limit_reserve=0) as ld:
+        await ld.get_segments(PROJECT, ENV)
+        await ld.get_segments(PROJECT, ENV)
+        started = time.monotonic()
+        with pytest.raises(RequestTimeoutError, match="rate-limit window") as caught:
+            await ld.get_segments(PROJECT, ENV)
+    assert time.monotonic() - started < 0.5
+    assert caught.value.request_sent is False
+    assert fake.requests[f"GET {SEGMENTS}"] == 2
+
+
+def test_meaningless_retry_after_values_are_ignored() -> None:
+    assert _retry_after({"Retry-After": "inf"}, RetryPolicy()) is None
+    assert _retry_after({"Retry-After": "nan"}, RetryPolicy()) is None
+    assert _retry_after({"Retry-After": "-3"}, RetryPolicy()) == 0
+
+
+def test_a_far_reset_is_clamped_to_one_window() -> None:
+    from ld_segments_async._governor import Governor
+
+    governor = Governor(max_window=11.0)
+    in_an_hour = str(int((time.time() + 3600) * 1000))
+    reset_at = governor._reset_at(in_an_hour)
+    assert reset_at is not None
+    assert reset_at - time.monotonic() <= 11.0

@@ -171,8 +171,9 @@ def _patched_doc(
         if not isinstance(operations, list):
             raise bad_request("patch must be a list of operations")
         result = apply_patch(current, operations, _writable)
-    elif isinstance(payload, dict) and "merge" in payload:
-        merge = payload["merge"]
+    elif isinstance(payload, dict) and payload:
+        # A merge patch, with a comment ({"merge": ..., "comment": ...}) or bare (RFC 7386).
+        merge = payload.get("merge", payload)
         if not isinstance(merge, dict):
             raise bad_request("merge must be a JSON object")
         fixed = sorted(name for name in merge if not _writable([name]))

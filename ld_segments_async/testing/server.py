@@ -177,7 +177,9 @@ class FakeLaunchDarkly:
     async def _listen(
         self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
     ) -> str:
-        server = web.Server(handler, access_log=None)
+        # No lingering close: a request answered before its body was read (a fault on an
+        # upload) would otherwise keep its handler reading for ten seconds after close().
+        server = web.Server(handler, access_log=None, lingering_time=0)
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         self._runners.append(runner)
