@@ -50,7 +50,15 @@ def to_json(value: Any) -> Any:
 
 
 def dump(value: Any) -> bytes:
-    return _json.dumps(to_json(value))
+    """``value`` as JSON bytes.
+
+    Raises:
+        ValueError: it cannot be JSON (lone surrogates in a string, a non-string key...).
+    """
+    try:
+        return _json.dumps(to_json(value))
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"the request body cannot be sent as JSON: {error}") from None
 
 
 def body_of(value: Any, model: type, what: str) -> bytes:

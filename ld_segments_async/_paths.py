@@ -39,7 +39,7 @@ def expand(route: str, *values: str) -> str:
     """Fill ``route``'s placeholders, in order, with percent-encoded ``values``.
 
     Raises:
-        ValueError: a value is empty.
+        ValueError: a value is empty, or not valid Unicode.
         TypeError: a value is not a string.
     """
     template, names = _compile(route)
@@ -49,7 +49,12 @@ def expand(route: str, *values: str) -> str:
             raise TypeError(f"{_argument_name(name)} must be a str, got {type(value).__name__}")
         if not value:
             raise ValueError(f"{_argument_name(name)} must not be empty")
-        encoded.append(_encode(value))
+        try:
+            encoded.append(_encode(value))
+        except UnicodeEncodeError:
+            raise ValueError(
+                f"{_argument_name(name)} is not valid Unicode (it holds a lone surrogate)"
+            ) from None
     return template.format(*encoded)
 
 

@@ -170,8 +170,10 @@ async def test_forgetting_to_close_warns_without_scheduling_anything(
     client = SegmentsClient(API_KEY, base_url=fake.url)
     await client.get_segments(PROJECT, ENV)
     session = client._transport._session
+    tasks = asyncio.all_tasks()
     with pytest.warns(ResourceWarning, match="not closed"):
         del client  # no cycles: CPython finalises it right here
+    assert asyncio.all_tasks() == tasks  # the finaliser scheduled nothing
     assert session is not None
     await session.close()
 
