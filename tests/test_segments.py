@@ -371,3 +371,13 @@ async def test_patch_with_comment_takes_plain_operations(
     fake.add_segment(PROJECT, ENV, "s", tags=[])
     patch = PatchWithComment(patch=[{"op": "add", "path": "/tags/-", "value": "t"}])
     assert (await client.patch_segment(PROJECT, ENV, "s", patch)).tags == ["t"]
+
+
+@pytest.mark.parametrize(("key", "wire"), [("..", "%2E%2E"), (".", "%2E"), ("a/b", "a%2Fb")])
+async def test_keys_that_would_change_the_path_are_escaped_on_the_wire(
+    client: SegmentsClient, fake: FakeLaunchDarkly, key: str, wire: str
+) -> None:
+    """A proxy normalising dot-segments or slashes must not see another resource."""
+    fake.add_segment(PROJECT, ENV, key)
+    await client.get_segment(PROJECT, ENV, key)
+    assert fake.exchanges[-1].path == f"/api/v2/segments/{PROJECT}/{ENV}/{wire}"
