@@ -2,66 +2,143 @@
 
 >>> async with SegmentsClient() as ld:                     # doctest: +SKIP
 ...     segment = await ld.get_segment("proj", "production", "beta-users")
+
+Names are imported on first use, so that ``import ld_segments_async`` (and the
+``ld-segments`` command line, ``--help`` first) stays cheap until a client is needed.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .client import SegmentsClient
-from .config import ClientConfig, RetryPolicy, Timeout
-from .errors import (
-    ApiError,
-    BadRequestError,
-    ConflictError,
-    DecodeError,
-    ForbiddenError,
-    JobFailedError,
-    JobTimeoutError,
-    LaunchDarklyError,
-    MethodNotAllowedError,
-    NotFoundError,
-    PartialPatchError,
-    RateLimitedError,
-    RequestTimeoutError,
-    ServerError,
-    TransportError,
-    UnauthorizedError,
-    UnprocessableEntityError,
-)
-from .fanout import fan_out
-from .models import (
-    BigSegmentTarget,
-    Clause,
-    ContextInstanceSegmentMembership,
-    ContextInstanceSegmentMemberships,
-    Environment,
-    Environments,
-    ExpiringTarget,
-    ExpiringTargetError,
-    ExpiringTargetGetResponse,
-    ExpiringTargetPatchResponse,
-    ExpiringUserTargetGetResponse,
-    ExpiringUserTargetItem,
-    ExpiringUserTargetPatchResponse,
-    Export,
-    Import,
-    ImportMode,
-    ImportStatus,
-    Link,
-    MergePatch,
-    PatchOperation,
-    PatchSegmentExpiringTargetInputRep,
-    PatchSegmentExpiringTargetInstruction,
-    PatchSegmentInstruction,
-    PatchSegmentRequest,
-    PatchWithComment,
-    SegmentBody,
-    SegmentTarget,
-    SegmentUserList,
-    SegmentUserState,
-    SemanticPatch,
-    UserSegment,
-    UserSegmentRule,
-    UserSegments,
-)
+
+if TYPE_CHECKING:
+    from .client import (
+        SegmentsClient,
+    )
+    from .config import (
+        ClientConfig,
+        RetryPolicy,
+        Timeout,
+    )
+    from .errors import (
+        ApiError,
+        BadRequestError,
+        ConflictError,
+        DecodeError,
+        ForbiddenError,
+        JobFailedError,
+        JobTimeoutError,
+        LaunchDarklyError,
+        MethodNotAllowedError,
+        NotFoundError,
+        PartialPatchError,
+        RateLimitedError,
+        RequestTimeoutError,
+        ServerError,
+        TransportError,
+        UnauthorizedError,
+        UnprocessableEntityError,
+    )
+    from .fanout import (
+        fan_out,
+    )
+    from .models import (
+        BigSegmentTarget,
+        Clause,
+        ContextInstanceSegmentMembership,
+        ContextInstanceSegmentMemberships,
+        Environment,
+        Environments,
+        ExpiringTarget,
+        ExpiringTargetError,
+        ExpiringTargetGetResponse,
+        ExpiringTargetPatchResponse,
+        ExpiringUserTargetGetResponse,
+        ExpiringUserTargetItem,
+        ExpiringUserTargetPatchResponse,
+        Export,
+        Import,
+        ImportMode,
+        ImportStatus,
+        Link,
+        MergePatch,
+        PatchOperation,
+        PatchSegmentExpiringTargetInputRep,
+        PatchSegmentExpiringTargetInstruction,
+        PatchSegmentInstruction,
+        PatchSegmentRequest,
+        PatchWithComment,
+        SegmentBody,
+        SegmentTarget,
+        SegmentUserList,
+        SegmentUserState,
+        SemanticPatch,
+        UserSegment,
+        UserSegmentRule,
+        UserSegments,
+    )
+
+_HOMES = {
+    "SegmentsClient": ".client",
+    "ClientConfig": ".config",
+    "RetryPolicy": ".config",
+    "Timeout": ".config",
+    "ApiError": ".errors",
+    "BadRequestError": ".errors",
+    "ConflictError": ".errors",
+    "DecodeError": ".errors",
+    "ForbiddenError": ".errors",
+    "JobFailedError": ".errors",
+    "JobTimeoutError": ".errors",
+    "LaunchDarklyError": ".errors",
+    "MethodNotAllowedError": ".errors",
+    "NotFoundError": ".errors",
+    "PartialPatchError": ".errors",
+    "RateLimitedError": ".errors",
+    "RequestTimeoutError": ".errors",
+    "ServerError": ".errors",
+    "TransportError": ".errors",
+    "UnauthorizedError": ".errors",
+    "UnprocessableEntityError": ".errors",
+    "fan_out": ".fanout",
+    "BigSegmentTarget": ".models",
+    "Clause": ".models",
+    "ContextInstanceSegmentMembership": ".models",
+    "ContextInstanceSegmentMemberships": ".models",
+    "Environment": ".models",
+    "Environments": ".models",
+    "ExpiringTarget": ".models",
+    "ExpiringTargetError": ".models",
+    "ExpiringTargetGetResponse": ".models",
+    "ExpiringTargetPatchResponse": ".models",
+    "ExpiringUserTargetGetResponse": ".models",
+    "ExpiringUserTargetItem": ".models",
+    "ExpiringUserTargetPatchResponse": ".models",
+    "Export": ".models",
+    "Import": ".models",
+    "ImportMode": ".models",
+    "ImportStatus": ".models",
+    "Link": ".models",
+    "MergePatch": ".models",
+    "PatchOperation": ".models",
+    "PatchSegmentExpiringTargetInputRep": ".models",
+    "PatchSegmentExpiringTargetInstruction": ".models",
+    "PatchSegmentInstruction": ".models",
+    "PatchSegmentRequest": ".models",
+    "PatchWithComment": ".models",
+    "SegmentBody": ".models",
+    "SegmentTarget": ".models",
+    "SegmentUserList": ".models",
+    "SegmentUserState": ".models",
+    "SemanticPatch": ".models",
+    "UserSegment": ".models",
+    "UserSegmentRule": ".models",
+    "UserSegments": ".models",
+}
+"""Where each public name lives."""
 
 __all__ = [
     "ApiError",
@@ -121,3 +198,16 @@ __all__ = [
     "__version__",
     "fan_out",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(home, __name__), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -70,6 +70,7 @@ class FakeLaunchDarkly:
             second origin (which is then started too).
         record: keep an :class:`Exchange` per request in :attr:`exchanges`.
         seed: seed for generated ids and keys.
+        port: the API host's port on 127.0.0.1; 0 (the default) picks a free one.
 
     Attributes:
         import_outcome: ``"complete"`` or ``"stopped"``: how imports end.
@@ -104,8 +105,10 @@ class FakeLaunchDarkly:
         redirect_downloads: bool = False,
         record: bool = True,
         seed: int = 0,
+        port: int = 0,
     ) -> None:
         self._api_key = api_key
+        self._port = port
         self.latency = latency
         self.rate_limit = rate_limit
         self.faults = faults
@@ -170,12 +173,12 @@ class FakeLaunchDarkly:
         """Start listening (idempotent)."""
         if self._runners:
             return
-        self._url = await self._listen(self._on_api_host)
+        self._url = await self._listen(self._on_api_host, self._port)
         if self.separate_download_host or self.redirect_downloads:
-            self._download_url = await self._listen(self._on_download_host)
+            self._download_url = await self._listen(self._on_download_host, 0)
 
     async def _listen(
-        self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
+        self, handler: Callable[[web.BaseRequest], Awaitable[web.StreamResponse]], port: int
     ) -> str:
         # No lingering close: a request answered before its body was read (a fault on an
         # upload) would otherwise keep its handler reading for ten seconds after close().
@@ -183,7 +186,7 @@ class FakeLaunchDarkly:
         runner = web.ServerRunner(server, shutdown_timeout=1.0)
         await runner.setup()
         self._runners.append(runner)
-        site = web.TCPSite(runner, "127.0.0.1", 0)
+        site = web.TCPSite(runner, "127.0.0.1", port)
         await site.start()
         host, port = runner.addresses[-1][:2]
         return f"http://{host}:{port}"
