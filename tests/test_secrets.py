@@ -36,13 +36,13 @@ async def test_no_error_text_or_traceback_holds_the_key(
         Fault.status(400),
         Fault.status(401),
         Fault.status(409),
-        Fault.rate_limited(retry_after=0),
+        Fault.rate_limited(retry_after=None, ratelimit_headers=False),
         Fault.status(500),
         Fault.html(502),
         Fault.empty(503),
         Fault.truncate(),
         Fault.drop(),
-        Fault.slow(1.0),
+        Fault.slow(0.5),
         Fault.status(200, body=b"not json"),
     ]
     errors: list[LaunchDarklyError] = []
