@@ -12,15 +12,13 @@ import argparse
 import asyncio
 import json
 import resource
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 from fake_server import API_KEY, PROJECT, running_fake
-from report import append, table
+from report import append, in_fresh_process, table
 
 ENV = "env-00"
 FAST_POLL_FIRST = 0.2
@@ -65,13 +63,10 @@ async def workload(kind: str, url: str, count: int) -> dict[str, float]:
 
 
 def child(kind: str, url: str, count: int) -> dict[str, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--url", url, "--keys", str(count)],
-        capture_output=True,
-        text=True,
-        check=True,
+    result: dict[str, float] = in_fresh_process(
+        __file__, "--child", kind, "--url", url, "--keys", str(count)
     )
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    return result
 
 
 def main() -> None:

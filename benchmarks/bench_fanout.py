@@ -14,13 +14,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 from fake_server import API_KEY, PROJECT, fake_stats, running_fake_with_stats
-from report import append, table
+from report import append, in_fresh_process, table
 
 from ld_segments_async import SegmentsClient, fan_out
 
@@ -92,11 +90,17 @@ def main() -> None:
         ):
             fake_stats(stats)  # reset the counters
             time.sleep(WINDOW)  # start in a fresh window
-            command = [sys.executable, __file__, "--child", name, "--url", url]
-            command += ["--environments", str(args.environments)]
-            command += ["--per-environment", str(args.per_environment)]
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            result = json.loads(done.stdout.splitlines()[-1])
+            result = in_fresh_process(
+                __file__,
+                "--child",
+                name,
+                "--url",
+                url,
+                "--environments",
+                str(args.environments),
+                "--per-environment",
+                str(args.per_environment),
+            )
             counters = fake_stats(stats)
             limited = counters["statuses"].get("429", 0)
             rows.append(

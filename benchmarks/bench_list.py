@@ -15,13 +15,11 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 
 from fake_server import API_KEY, PROJECT, running_fake
-from report import append, table
+from report import append, in_fresh_process, table
 
 from ld_segments_async import SegmentsClient
 
@@ -75,13 +73,8 @@ def child(name: str, url: str, expected: int) -> None:
 
 
 def measure(name: str, url: str, expected: int) -> tuple[float, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--url", url, "--expected", str(expected)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    wall, cpu = json.loads(done.stdout.splitlines()[-1])
+    child_args = ("--child", name, "--url", url, "--expected", str(expected))
+    wall, cpu = in_fresh_process(__file__, *child_args)
     return wall, cpu
 
 

@@ -16,15 +16,13 @@ import argparse
 import asyncio
 import json
 import statistics
-import subprocess
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import aiohttp
 from fake_server import API_KEY, PROJECT, running_fake
-from report import append, table
+from report import append, in_fresh_process, table
 
 from ld_segments_async import SegmentsClient
 
@@ -96,13 +94,7 @@ def child(name: str, url: str, calls: int) -> None:
 
 
 def measure(name: str, url: str, calls: int) -> tuple[float, float]:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", name, "--url", url, "--calls", str(calls)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    wall, cpu = json.loads(done.stdout.splitlines()[-1])
+    wall, cpu = in_fresh_process(__file__, "--child", name, "--url", url, "--calls", str(calls))
     return wall, cpu
 
 

@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 RESULTS = Path(__file__).with_name("RESULTS.md")
+
+
+def in_fresh_process(script: str, *args: str) -> Any:
+    """Run ``script`` with ``args`` in a new interpreter and return the JSON it printed
+    last: each client measured on its own heap, untouched by the others."""
+    done = subprocess.run(
+        [sys.executable, script, *args], capture_output=True, text=True, check=True
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 def machine() -> str:

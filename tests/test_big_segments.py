@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from servers import serving
 from settings import API_KEY, ENV, FAST_RETRY, PROJECT
 
 from ld_segments_async import (
@@ -479,18 +480,10 @@ async def test_an_export_with_a_file_link_is_done_whatever_its_status(tmp_path: 
     app.router.add_post("/api/v2/segments/{p}/{e}/{s}/exports", create)
     app.router.add_get("/api/v2/segments/{p}/{e}/{s}/exports/{id}", status)
     app.router.add_get("/files/e-1.csv", file)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-    try:
-        async with SegmentsClient(API_KEY, base_url=url, retry=FAST_RETRY) as ld:
-            export_id = await ld.create_big_segment_export(PROJECT, ENV, "s")
-            export = await ld.wait_for_big_segment_export(PROJECT, ENV, "s", export_id, poll=FAST)
-            keys = [key async for key in ld.iter_big_segment_export_keys(export)]
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, SegmentsClient(API_KEY, base_url=url, retry=FAST_RETRY) as ld:
+        export_id = await ld.create_big_segment_export(PROJECT, ENV, "s")
+        export = await ld.wait_for_big_segment_export(PROJECT, ENV, "s", export_id, poll=FAST)
+        keys = [key async for key in ld.iter_big_segment_export_keys(export)]
     assert export_id == "e-1"
     assert export.status == "done"
     assert keys == ["a", "b"]

@@ -10,9 +10,9 @@ import csv
 import io
 import json
 import os
+import shlex
 import shutil
 import sys
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -34,8 +34,13 @@ class Ran:
 
 
 async def ld_segments(
-    *argv: str, fake: FakeLaunchDarkly | None = None, stdin: str = "", key: str | None = API_KEY
+    command: str,
+    *,
+    fake: FakeLaunchDarkly | None = None,
+    stdin: str = "",
+    key: str | None = API_KEY,
 ) -> Ran:
+    """Run ``ld-segments <command>`` (split like a shell would) against ``fake``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LD_")}
     if key is not None:
         env["LD_API_KEY"] = key
@@ -43,7 +48,7 @@ async def ld_segments(
         env["LD_BASE_URL"] = fake.url
     process = await asyncio.create_subprocess_exec(
         SCRIPT,
-        *argv,
+        *shlex.split(command),
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -82,25 +87,25 @@ async def test_help_and_version() -> None:
 
 
 @pytest.mark.parametrize(
-    "argv",
+    "command",
     [
-        (),
-        ("list",),
-        ("list", "-p", PROJECT),
-        ("list", "-p", PROJECT, "-e", "production", "--all-envs"),
-        ("frobnicate",),
-        ("list", "-p", PROJECT, "-e", "production", "--concurrency", "0"),
+        "",
+        "list",
+        f"list -p {PROJECT}",
+        f"list -p {PROJECT} -e production --all-envs",
+        "frobnicate",
+        f"list -p {PROJECT} -e production --concurrency 0",
     ],
     ids=["no-command", "no-project", "no-env", "env-and-all", "unknown", "concurrency"],
 )
-async def test_usage_errors_exit_2(argv: Sequence[str]) -> None:
-    ran = await ld_segments(*argv)
+async def test_usage_errors_exit_2(command: str) -> None:
+    ran = await ld_segments(command)
     assert ran.code == 2
     assert "usage:" in ran.err
 
 
 async def test_a_missing_key_is_a_usage_error(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments("list", "-p", PROJECT, "-e", "production", fake=fake, key=None)
+    ran = await ld_segments("list -p proj -e production", fake=fake, key=None)
     assert ran.code == 2
     assert "LD_API_KEY" in ran.err
     assert fake.exchanges == []
@@ -110,7 +115,7 @@ async def test_a_missing_key_is_a_usage_error(fake: FakeLaunchDarkly) -> None:
 
 
 async def test_list_all_environments_as_a_table(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments("list", "-p", PROJECT, "--all-envs", fake=fake)
+    ran = await ld_segments("list -p proj --all-envs", fake=fake)
     assert ran.code == 0, ran
     lines = ran.out.splitlines()
     assert lines[0].split() == ["ENVIRONMENT", "KEY", "NAME", "TAGS", "KIND", "VERSION"]
@@ -124,15 +129,8 @@ async def test_list_all_environments_as_a_table(fake: FakeLaunchDarkly) -> None:
 
 async def test_list_as_json_lines_and_csv_with_filter_and_sort(fake: FakeLaunchDarkly) -> None:
     ran = await ld_segments(
-        "list",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "--filter",
-        'tags anyOf ["beta","internal"]',
-        "--sort=-name",
-        "--json",
+        "list -p proj -e production --sort=-name --json"
+        ' --filter \'tags anyOf ["beta","internal"]\'',
         fake=fake,
     )
     assert ran.code == 0, ran
@@ -141,7 +139,7 @@ async def test_list_as_json_lines_and_csv_with_filter_and_sort(fake: FakeLaunchD
     assert records[0]["environment"] == "production"
     assert fake.exchanges[-1].query["filter"] == 'tags anyOf ["beta","internal"]'
 
-    ran = await ld_segments("list", "-p", PROJECT, "-e", "staging", "--csv", "--quiet", fake=fake)
+    ran = await ld_segments("list -p proj -e staging --csv --quiet", fake=fake)
     rows = list(csv.reader(io.StringIO(ran.out)))
     assert rows[0] == ["environment", "key", "name", "tags", "kind", "version"]
     assert {row[1] for row in rows[1:]} == {"beta", "customers"}
@@ -151,7 +149,7 @@ async def test_list_as_json_lines_and_csv_with_filter_and_sort(fake: FakeLaunchD
 async def test_get_reports_each_environment_and_exits_1_on_a_failure(
     fake: FakeLaunchDarkly,
 ) -> None:
-    ran = await ld_segments("get", "-p", PROJECT, "-e", "production", "-e", "qa", "beta", fake=fake)
+    ran = await ld_segments("get -p proj -e production -e qa beta", fake=fake)
     assert ran.code == 1
     assert "production/beta: 'Beta'" in ran.out
     assert "qa: FAILED - 404 not_found: Unknown segment 'beta'" in ran.err
@@ -160,13 +158,11 @@ async def test_get_reports_each_environment_and_exits_1_on_a_failure(
 
 
 async def test_debug_shows_the_traceback_of_an_unexpected_error(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments(
-        "list", "-p", PROJECT, "-e", "x", "--base-url", "http://10.1.2.3", fake=fake
-    )
+    ran = await ld_segments("list -p proj -e x --base-url http://10.1.2.3", fake=fake)
     assert ran.code == 2  # plain http to a remote host: refused before anything is sent
     assert "allow_insecure_http" in ran.err
     await fake.close()
-    ran = await ld_segments("list", "-p", PROJECT, "--all-envs", "--debug", fake=fake)
+    ran = await ld_segments("list -p proj --all-envs --debug", fake=fake)
     assert ran.code == 1
     assert "Traceback" in ran.err
     assert "error: Cannot connect" in ran.err or "error: ClientConnectorError" in ran.err
@@ -174,14 +170,12 @@ async def test_debug_shows_the_traceback_of_an_unexpected_error(fake: FakeLaunch
 
 async def test_members(fake: FakeLaunchDarkly) -> None:
     fake.add_segment(PROJECT, "production", "customers-big", unbounded=True, included=["ada"])
-    ran = await ld_segments("members", "-p", PROJECT, "-e", "production", "ada", fake=fake)
+    ran = await ld_segments("members -p proj -e production ada", fake=fake)
     assert ran.code == 0, ran
     assert any(
         line.split()[:3] == ["production", "beta", "member"] for line in ran.out.splitlines()
     )
-    ran = await ld_segments(
-        "members", "-p", PROJECT, "-e", "production", "ada", "--segment", "customers-big", fake=fake
-    )
+    ran = await ld_segments("members -p proj -e production ada --segment customers-big", fake=fake)
     assert "included" in ran.out
 
 
@@ -190,43 +184,25 @@ async def test_members(fake: FakeLaunchDarkly) -> None:
 
 async def test_create_in_several_environments(fake: FakeLaunchDarkly) -> None:
     ran = await ld_segments(
-        "create",
-        "-p",
-        PROJECT,
-        "-e",
-        "qa",
-        "-e",
-        "staging",
-        "new",
-        "--name",
-        "New",
-        "--tag",
-        "a",
-        "--tag",
-        "b",
-        fake=fake,
+        "create -p proj -e qa -e staging new --name New --tag a --tag b", fake=fake
     )
     assert ran.code == 0, ran
     for env in ("qa", "staging"):
         assert fake.segment(PROJECT, env, "new")["tags"] == ["a", "b"]
-    again = await ld_segments("create", "-p", PROJECT, "-e", "qa", "new", fake=fake)
+    again = await ld_segments("create -p proj -e qa new", fake=fake)
     assert again.code == 1
     assert "409 key_exists" in again.err
 
 
 async def test_delete_asks_first(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments(
-        "delete", "-p", PROJECT, "-e", "production", "staff", fake=fake, stdin="n\n"
-    )
+    ran = await ld_segments("delete -p proj -e production staff", fake=fake, stdin="n\n")
     assert ran.code == 1
     assert "nothing deleted" in ran.err
     assert fake.segment(PROJECT, "production", "staff") is not None
-    ran = await ld_segments(
-        "delete", "-p", PROJECT, "-e", "production", "staff", fake=fake, stdin="y\n"
-    )
+    ran = await ld_segments("delete -p proj -e production staff", fake=fake, stdin="y\n")
     assert ran.code == 0, ran
     assert fake.segment(PROJECT, "production", "staff") is None
-    ran = await ld_segments("delete", "-p", PROJECT, "-e", "production", "beta", "--yes", fake=fake)
+    ran = await ld_segments("delete -p proj -e production beta --yes", fake=fake)
     assert ran.code == 0
     assert fake.segment(PROJECT, "production", "beta") is None
 
@@ -235,16 +211,7 @@ async def test_patch_from_a_file_and_from_stdin(fake: FakeLaunchDarkly, tmp_path
     instructions = tmp_path / "patch.json"
     instructions.write_text(json.dumps([{"kind": "addTags", "values": ["cli"]}]))
     ran = await ld_segments(
-        "patch",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "beta",
-        "--file",
-        str(instructions),
-        "--comment",
-        "from the cli",
+        f"patch -p proj -e production beta --file {instructions} --comment 'from the cli'",
         fake=fake,
     )
     assert ran.code == 0, ran
@@ -255,16 +222,7 @@ async def test_patch_from_a_file_and_from_stdin(fake: FakeLaunchDarkly, tmp_path
 
     operations = json.dumps([{"op": "replace", "path": "/name", "value": "Renamed"}])
     ran = await ld_segments(
-        "patch",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "beta",
-        "--file",
-        "-",
-        fake=fake,
-        stdin=operations,
+        "patch -p proj -e production beta --file -", fake=fake, stdin=operations
     )
     assert ran.code == 0, ran
     assert fake.segment(PROJECT, "production", "beta")["name"] == "Renamed"
@@ -274,17 +232,7 @@ async def test_patch_dry_run_changes_nothing(fake: FakeLaunchDarkly) -> None:
     fake.reset_counters()
     operations = json.dumps({"merge": {"name": "Preview"}})
     ran = await ld_segments(
-        "patch",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "beta",
-        "--file",
-        "-",
-        "--dry-run",
-        fake=fake,
-        stdin=operations,
+        "patch -p proj -e production beta --file - --dry-run", fake=fake, stdin=operations
     )
     assert ran.code == 0, ran
     assert json.loads(ran.out)["name"] == "Preview"
@@ -293,9 +241,7 @@ async def test_patch_dry_run_changes_nothing(fake: FakeLaunchDarkly) -> None:
 
 
 async def test_a_bad_patch_file_is_a_usage_error(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments(
-        "patch", "-p", PROJECT, "-e", "production", "beta", "--file", "-", fake=fake, stdin="{oops"
-    )
+    ran = await ld_segments("patch -p proj -e production beta --file -", fake=fake, stdin="{oops")
     assert ran.code == 2
     assert "not JSON" in ran.err
 
@@ -305,9 +251,7 @@ async def test_a_bad_patch_file_is_a_usage_error(fake: FakeLaunchDarkly) -> None
 
 async def test_copy_dry_run_then_copy_then_nothing_left_to_do(fake: FakeLaunchDarkly) -> None:
     fake.reset_counters()
-    preview = await ld_segments(
-        "copy", "-p", PROJECT, "--from", "production", "--all-envs", "--dry-run", fake=fake
-    )
+    preview = await ld_segments("copy -p proj --from production --all-envs --dry-run", fake=fake)
     assert preview.code == 0, preview
     assert (
         "staging: would update beta (name: 'Beta (old)' -> 'Beta'; tags: [] -> ['beta']"
@@ -316,7 +260,7 @@ async def test_copy_dry_run_then_copy_then_nothing_left_to_do(fake: FakeLaunchDa
     assert "qa: would create beta" in preview.out
     assert sum(fake.side_effects.values()) == 0  # a dry run writes nothing
 
-    ran = await ld_segments("copy", "-p", PROJECT, "--from", "production", "--all-envs", fake=fake)
+    ran = await ld_segments("copy -p proj --from production --all-envs", fake=fake)
     assert ran.code == 0, ran
     for env in ("staging", "qa"):
         copied = fake.segment(PROJECT, env, "beta")
@@ -325,18 +269,14 @@ async def test_copy_dry_run_then_copy_then_nothing_left_to_do(fake: FakeLaunchDa
     writes = sum(fake.side_effects.values())
     assert writes > 0
 
-    again = await ld_segments(
-        "copy", "-p", PROJECT, "--from", "production", "--all-envs", fake=fake
-    )
+    again = await ld_segments("copy -p proj --from production --all-envs", fake=fake)
     assert again.code == 0, again
     assert sum(fake.side_effects.values()) == writes  # the second run changed nothing
     assert "staging: ok - 3 up to date" in again.err
 
 
 async def test_copy_selected_segments_to_named_environments(fake: FakeLaunchDarkly) -> None:
-    ran = await ld_segments(
-        "copy", "-p", PROJECT, "--from", "production", "--to", "qa", "--segment", "staff", fake=fake
-    )
+    ran = await ld_segments("copy -p proj --from production --to qa --segment staff", fake=fake)
     assert ran.code == 0, ran
     assert fake.segment(PROJECT, "qa", "staff") is not None
     assert fake.segment(PROJECT, "qa", "beta") is None
@@ -349,36 +289,13 @@ async def test_import_from_a_file_and_from_stdin(fake: FakeLaunchDarkly, tmp_pat
     keys = tmp_path / "keys.csv"
     keys.write_text("".join(f"k{n}\n" for n in range(500)))
     ran = await ld_segments(
-        "import",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "-e",
-        "staging",
-        "customers",
-        "--file",
-        str(keys),
-        "--poll",
-        "0.01",
-        fake=fake,
+        f"import -p proj -e production -e staging customers --file {keys} --poll 0.01", fake=fake
     )
     assert ran.code == 0, ran
     for env in ("production", "staging"):
         assert len(fake.big_segment_members(PROJECT, env, "customers")) == 500
     ran = await ld_segments(
-        "import",
-        "-p",
-        PROJECT,
-        "-e",
-        "qa",
-        "customers",
-        "--file",
-        "-",
-        "--mode",
-        "replace",
-        "--poll",
-        "0.01",
+        "import -p proj -e qa customers --file - --mode replace --poll 0.01",
         fake=fake,
         stdin="x\ny\n",
     )
@@ -390,19 +307,7 @@ async def test_export_one_file_per_environment(fake: FakeLaunchDarkly, tmp_path:
     fake.add_segment(PROJECT, "production", "exported", unbounded=True, included=["a", "b"])
     fake.add_segment(PROJECT, "qa", "exported", unbounded=True, included=["c"])
     ran = await ld_segments(
-        "export",
-        "-p",
-        PROJECT,
-        "-e",
-        "production",
-        "-e",
-        "qa",
-        "exported",
-        "--out",
-        str(tmp_path),
-        "--poll",
-        "0.01",
-        fake=fake,
+        f"export -p proj -e production -e qa exported --out {tmp_path} --poll 0.01", fake=fake
     )
     assert ran.code == 0, ran
     assert set((tmp_path / "production-exported.csv").read_text().split()) == {"a", "b"}
@@ -423,7 +328,7 @@ async def test_fake_serves_demo_data_on_a_port() -> None:
         first = (await asyncio.wait_for(server.stdout.readline(), 30)).decode()
         assert f"http://127.0.0.1:{port}" in first
         listing = await ld_segments(
-            "list", "-p", "demo", "--all-envs", "--base-url", f"http://127.0.0.1:{port}", "--json"
+            f"list -p demo --all-envs --base-url http://127.0.0.1:{port} --json"
         )
         assert listing.code == 0, listing
         assert {json.loads(line)["key"] for line in listing.out.splitlines()} >= {

@@ -18,6 +18,7 @@ import pytest
 from aiohttp import web
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from servers import serving
 from settings import API_KEY, ENV, PROJECT
 from spec_strategies import document
 
@@ -188,14 +189,9 @@ async def test_oversized_chunked_bodies_are_refused() -> None:
 
     app = web.Application()
     app.router.add_get("/api/v2/segments/{p}/{e}/{s}", endless)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        url = f"http://127.0.0.1:{runner.addresses[0][1]}"
-        async with SegmentsClient(API_KEY, base_url=url, max_body_size=10_000) as ld:
-            with pytest.raises(DecodeError, match="max_body_size"):
-                await ld.get_segment(PROJECT, ENV, "s")
-    finally:
-        await runner.cleanup()
+    async with (
+        serving(app) as url,
+        SegmentsClient(API_KEY, base_url=url, max_body_size=10_000) as ld,
+    ):
+        with pytest.raises(DecodeError, match="max_body_size"):
+            await ld.get_segment(PROJECT, ENV, "s")

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from aiohttp import web
+from servers import segment_json, serving
 from settings import API_KEY, ENV, FAST_RETRY, PROJECT
 
 from ld_segments_async import DecodeError, SegmentsClient, UserSegments
@@ -182,37 +183,12 @@ def test_bad_walk_arguments_fail_at_call_time(client: SegmentsClient) -> None:
 # -- servers that misbehave ----------------------------------------------------------
 
 
-def segment_json(key: str) -> dict[str, Any]:
-    return {
-        "key": key,
-        "name": key,
-        "tags": [],
-        "creationDate": 1,
-        "lastModifiedDate": 1,
-        "_links": {},
-        "rules": [],
-        "version": 1,
-        "deleted": False,
-        "generation": 1,
-    }
-
-
 @contextlib.asynccontextmanager
 async def serve(handler: Callable[[web.Request], Any]) -> AsyncIterator[SegmentsClient]:
     app = web.Application()
     app.router.add_get("/api/v2/segments/{project}/{env}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        async with SegmentsClient(
-            API_KEY, base_url=f"http://127.0.0.1:{port}", retry=FAST_RETRY
-        ) as ld:
-            yield ld
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url, SegmentsClient(API_KEY, base_url=url, retry=FAST_RETRY) as ld:
+        yield ld
 
 
 async def test_without_links_the_walk_advances_by_offset() -> None:

@@ -8,22 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 import trustme
 from aiohttp import web
+from servers import segment_json, serving
 from settings import API_KEY, ENV, PROJECT
 
 from ld_segments_async import RetryPolicy, SegmentsClient, TransportError
-
-SEGMENT = {
-    "key": "s",
-    "name": "S",
-    "tags": [],
-    "creationDate": 1,
-    "lastModifiedDate": 1,
-    "_links": {},
-    "rules": [],
-    "version": 1,
-    "deleted": False,
-    "generation": 1,
-}
 
 
 @pytest.fixture(scope="module")
@@ -34,18 +22,14 @@ def authority() -> trustme.CA:
 @pytest.fixture
 async def https_url(authority: trustme.CA) -> AsyncIterator[str]:
     async def segment(request: web.Request) -> web.Response:
-        return web.json_response(SEGMENT)
+        return web.json_response(segment_json("s"))
 
     app = web.Application()
     app.router.add_get("/api/v2/segments/{p}/{e}/{s}", segment)
     server_context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     authority.issue_cert("127.0.0.1").configure_cert(server_context)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_context)
-    await site.start()
-    yield f"https://127.0.0.1:{runner.addresses[0][1]}"
-    await runner.cleanup()
+    async with serving(app, tls=server_context) as url:
+        yield url
 
 
 async def test_an_unknown_certificate_is_refused(https_url: str) -> None:
