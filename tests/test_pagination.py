@@ -191,16 +191,24 @@ async def serve(handler: Callable[[web.Request], Any]) -> AsyncIterator[Segments
         yield ld
 
 
-async def test_without_links_the_walk_advances_by_offset() -> None:
+@pytest.mark.parametrize(
+    ("page_size", "server_limit"),
+    [(5, 1000), (10, 4)],
+    ids=["as-asked", "clamped-by-the-server"],
+)
+async def test_without_totals_or_links_the_walk_advances_by_offset(
+    page_size: int, server_limit: int
+) -> None:
     keys = [f"k{n}" for n in range(23)]
 
     async def handler(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
+        offset = int(request.query["offset"])
+        limit = min(int(request.query["limit"]), server_limit)
         items = [segment_json(k) for k in keys[offset : offset + limit]]
         return web.json_response({"items": items, "_links": {}})
 
     async with serve(handler) as ld:
-        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=5)]
+        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=page_size)]
     assert found == keys
 
 
@@ -264,19 +272,6 @@ async def test_total_count_wins_over_a_missing_next_link() -> None:
 
     async with serve(handler) as ld:
         found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=5)]
-    assert found == keys
-
-
-async def test_a_clamped_page_size_without_totals_or_links() -> None:
-    keys = [f"k{n}" for n in range(23)]
-
-    async def handler(request: web.Request) -> web.Response:
-        offset, limit = int(request.query["offset"]), min(int(request.query["limit"]), 4)
-        items = [segment_json(k) for k in keys[offset : offset + limit]]
-        return web.json_response({"items": items, "_links": {}})
-
-    async with serve(handler) as ld:
-        found = [s.key async for s in ld.iter_segments(PROJECT, ENV, page_size=10)]
     assert found == keys
 
 
