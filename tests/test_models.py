@@ -183,13 +183,13 @@ def test_big_lists_are_passed_through_not_copied() -> None:
     assert json.loads(json.dumps(converter.unstructure(segment)))["included"] == keys
 
 
-def test_json_works_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_json_works_without_msgspec(monkeypatch: pytest.MonkeyPatch) -> None:
     import importlib
     import sys
 
     from ld_segments_async import _json
 
-    monkeypatch.setitem(sys.modules, "orjson", None)  # as on a platform without its wheels
+    monkeypatch.setitem(sys.modules, "msgspec.json", None)  # as on a platform without its wheels
     importlib.reload(_json)
     try:
         assert _json.dumps({"k": "é", "n": [1, None]}) == '{"k":"é","n":[1,null]}'.encode()
@@ -200,6 +200,22 @@ def test_json_works_without_orjson(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.undo()
         importlib.reload(_json)
     assert _json.loads(b"[1]") == [1]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [
+        (b"[" * 100_000, "nested too deeply"),
+        (b'{"a":' * 100_000, "nested too deeply"),
+        (b"\xff", "malformed"),
+        (b"1e400", "out of range"),
+    ],
+)
+def test_json_that_cannot_be_decoded_is_a_value_error(body: bytes, says: str) -> None:
+    from ld_segments_async import _json
+
+    with pytest.raises(ValueError, match=says):
+        _json.loads(body)
 
 
 def test_models_copy_and_pickle() -> None:
