@@ -40,13 +40,18 @@ def to_json(value: Any) -> Any:
         return value.to_dict()
     if attrs.has(type(value)):
         return converter.unstructure(value)
-    if callable(getattr(value, "to_dict", None)) and not isinstance(value, Mapping):
+    if _is_official_model(value):
         return to_json(value.to_dict())
     if isinstance(value, Mapping):
         return {key: to_json(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_json(item) for item in value]
     return value
+
+
+def _is_official_model(value: Any) -> bool:
+    """A model of the official ``launchdarkly_api`` client (pydantic, with ``to_dict()``)."""
+    return callable(getattr(value, "to_dict", None)) and not isinstance(value, Mapping)
 
 
 def dump(value: Any) -> bytes:
@@ -64,7 +69,7 @@ def dump(value: Any) -> bytes:
 def body_of(value: Any, model: type, what: str) -> bytes:
     """The JSON of a request body given as ``model``, a plain mapping, or an official
     client model."""
-    if not isinstance(value, (model, Mapping)) and not hasattr(value, "to_dict"):
+    if not isinstance(value, (model, Mapping)) and not _is_official_model(value):
         raise TypeError(f"{what} must be a {model.__name__} or a dict, got {type(value).__name__}")
     return dump(value)
 
@@ -125,8 +130,8 @@ def segment_patch(patch: Any, environment_key: str) -> tuple[bytes, str]:
     * ``MergePatch`` or a dict with ``merge`` (``{"merge": ..., "comment": ...}``), or any
       other dict, sent as it is: a JSON merge patch (RFC 7386).
     """
-    if callable(getattr(patch, "to_dict", None)) and not isinstance(patch, Mapping):
-        patch = patch.to_dict()  # an official launchdarkly_api model
+    if _is_official_model(patch):
+        patch = patch.to_dict()
     if isinstance(patch, SemanticPatch):
         _check_environment(patch.environment_key, environment_key)
         return _semantic(patch.instructions, patch.comment, environment_key)
@@ -136,11 +141,9 @@ def segment_patch(patch: Any, environment_key: str) -> tuple[bytes, str]:
         if "instructions" in patch:
             _check_environment(patch.get("environmentKey"), environment_key)
             return _semantic(patch["instructions"], patch.get("comment"), environment_key)
-        if "patch" in patch or "merge" in patch:
-            return dump(patch), JSON
         if not patch:
             raise ValueError("an empty merge patch changes nothing")
-        return dump(patch), JSON
+        return dump(patch), JSON  # {"patch": ...}, {"merge": ...} or a bare merge patch
     if isinstance(patch, Sequence) and not isinstance(patch, (str, bytes)):
         if not patch:
             raise ValueError("an empty patch changes nothing")

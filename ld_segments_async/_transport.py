@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import logging
 import math
 import platform
 import time
 import warnings
 from collections.abc import Mapping
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any
 
 import aiohttp
@@ -70,7 +69,7 @@ class Call:
         return _client_timeout(total, self.timeout.connect, self.timeout.read)
 
 
-@functools.lru_cache(maxsize=256)
+@lru_cache(maxsize=256)
 def _client_timeout(
     total: float | None, connect: float | None, read: float | None
 ) -> aiohttp.ClientTimeout:
@@ -207,9 +206,6 @@ class Transport:
     async def claim(self, call: Call) -> Ticket:
         """A claim on the rate-limit budgets, waiting for the window if they are spent."""
         route = f"{call.request.method} {call.request.route}"
-        claim = self.governor.try_acquire(route)
-        if isinstance(claim, Ticket):
-            return claim
         ticket = await self.governor.acquire(route, call.deadline)
         if ticket is None:
             raise OutOfTimeError(
@@ -229,7 +225,7 @@ class Transport:
         headers = self.headers
         if request.content_type is not None:
             headers = {**headers, "Content-Type": request.content_type}
-        async with _Turn(self, call, governed=True) as turn:
+        async with self.turn(call) as turn:
             body = request.body() if callable(request.body) else request.body
             started = time.perf_counter()
             try:

@@ -228,6 +228,22 @@ async def test_patch_from_a_file_and_from_stdin(fake: FakeLaunchDarkly, tmp_path
     assert fake.segment(PROJECT, "production", "beta")["name"] == "Renamed"
 
 
+async def test_a_comment_on_a_bare_merge_patch_is_not_merged(fake: FakeLaunchDarkly) -> None:
+    ran = await ld_segments(
+        "patch -p proj -e production beta --file - --comment why",
+        fake=fake,
+        stdin=json.dumps({"name": "Merged"}),
+    )
+    assert ran.code == 0, ran
+    assert json.loads(fake.exchanges[-1].request_body) == {
+        "merge": {"name": "Merged"},
+        "comment": "why",
+    }
+    segment = fake.segment(PROJECT, "production", "beta")
+    assert segment["name"] == "Merged"
+    assert "comment" not in segment
+
+
 async def test_patch_dry_run_changes_nothing(fake: FakeLaunchDarkly) -> None:
     fake.reset_counters()
     operations = json.dumps({"merge": {"name": "Preview"}})

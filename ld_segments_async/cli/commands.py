@@ -12,17 +12,16 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ld_segments_async import Import, SegmentBody, SegmentsClient, UserSegment, fan_out
+from ld_segments_async import Import, SegmentBody, SegmentsClient, UserSegment
 from ld_segments_async.converter import converter
 from ld_segments_async.jobs import PollSchedule
 
 from . import UsageError
 from .copy import copy_segments
+from .environments import each_environment, environments
 from .output import Output
 
 __all__ = ["run"]
-
-PerEnvironment = Callable[[str], Awaitable[str]]
 
 
 async def run(
@@ -44,33 +43,8 @@ async def run(
     async with client as ld:
         if args.command == "copy":
             return await copy_segments(ld, args, out)
-        environments = await _environments(ld, args)
-        return await COMMANDS[args.command](ld, args, out, environments)
-
-
-async def _environments(ld: SegmentsClient, args: argparse.Namespace) -> list[str]:
-    if args.all_envs:
-        found = [env.key async for env in ld.iter_environments(args.project)]
-        if not found:
-            raise UsageError(f"project {args.project!r} has no environments")
-        return found
-    return list(dict.fromkeys(args.env))  # as given, without repeats
-
-
-async def each_environment(
-    environments: list[str], work: PerEnvironment, out: Output, what: str, concurrency: int
-) -> int:
-    """Run ``work`` for every environment; summarise; 1 if any failed."""
-    with out.progress(len(environments), what) as bar:
-
-        async def one(env: str) -> str:
-            try:
-                return await work(env)
-            finally:
-                bar.update()
-
-        outcomes = await fan_out(environments, one, concurrency=concurrency)
-    return out.summary(dict(zip(environments, outcomes, strict=True)))
+        envs = await environments(ld, args.project, args.env)
+        return await COMMANDS[args.command](ld, args, out, envs)
 
 
 def _describe(segment: UserSegment) -> list[Any]:
@@ -171,17 +145,22 @@ def _read_json(source: str) -> Any:
         raise UsageError(f"{source}: not JSON ({error})") from None
 
 
+def _with_comment(patch: list[Any] | dict[str, Any], comment: str) -> dict[str, Any]:
+    """``patch`` in the envelope that has room for an audit-log comment."""
+    if isinstance(patch, list):
+        kinds = {"kind" in item for item in patch if isinstance(item, dict)}
+        return {"instructions" if kinds == {True} else "patch": patch, "comment": comment}
+    if not {"instructions", "patch", "merge"} & patch.keys():
+        patch = {"merge": patch}  # a bare merge patch: every key of it is a change
+    return {**patch, "comment": comment}
+
+
 async def _patch(ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]) -> int:
     patch = _read_json(args.file)
-    if args.comment is not None:
-        if isinstance(patch, list):
-            kinds = {"kind" in item for item in patch if isinstance(item, dict)}
-            patch = {"instructions" if kinds == {True} else "patch": patch}
-        if isinstance(patch, dict):
-            patch = {**patch, "comment": args.comment}
-
     if not patch or not isinstance(patch, (list, dict)):
         raise UsageError(f"{args.file}: a patch is a non-empty JSON array or object")
+    if args.comment is not None:
+        patch = _with_comment(patch, args.comment)
 
     async def work(env: str) -> str:
         segment = await ld.patch_segment(

@@ -16,6 +16,7 @@ from ld_segments_async import NotFoundError, SegmentBody, SegmentsClient, UserSe
 from ld_segments_async.converter import converter
 
 from . import UsageError
+from .environments import each_environment, environments
 from .output import Output
 
 __all__ = ["copy_segments", "definition"]
@@ -109,25 +110,16 @@ async def _copy_one(
 
 async def copy_segments(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
     """The ``copy`` command."""
-    from .commands import each_environment
-
-    if args.all_envs:
-        targets = [e.key async for e in ld.iter_environments(args.project) if e.key != args.source]
-    else:
-        targets = [env for env in dict.fromkeys(args.to) if env != args.source]
+    envs = await environments(ld, args.project, args.to)
+    targets = [env for env in envs if env != args.source]
     if not targets:
         raise UsageError("no target environment other than the source")
     keys = args.segment or [s.key async for s in ld.iter_segments(args.project, args.source)]
     # The list's summaries may leave out rules and targets: read each segment whole.
     sources = [await ld.get_segment(args.project, args.source, key) for key in keys]
-    verbs = (
-        {"create": "would create", "update": "would update"}
-        if args.dry_run
-        else {
-            "create": "created",
-            "update": "updated",
-        }
-    )
+    verbs = {"create": "created", "update": "updated"}
+    if args.dry_run:
+        verbs = {"create": "would create", "update": "would update"}
 
     async def work(env: str) -> str:
         counts = {"create": 0, "update": 0, "same": 0}
