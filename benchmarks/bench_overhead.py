@@ -7,7 +7,11 @@ measured pass), so no client pays for another's heap: importing the official cli
 alone makes every garbage collection of the process slower. CPU is the client
 process's (user + system); the fake runs in yet another process.
 
-    python benchmarks/bench_overhead.py [--calls 3000] [--rounds 5]
+    python benchmarks/bench_overhead.py [--calls 3000] [--rounds 5] [--server static]
+
+``--server static`` measures against ``window_server.py`` (one small segment from a
+prebuilt buffer, no rate-limit headers) instead of the project's fake: a server whose
+own cost and headers are out of the picture.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 import aiohttp
 from fake_server import API_KEY, PROJECT, running_fake
 from report import append, in_fresh_process, table
+from window_server import running as running_static
 
 from ld_segments_async import SegmentsClient
 
@@ -104,13 +109,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--child")
     parser.add_argument("--url")
+    parser.add_argument("--server", choices=("fake", "static"), default="fake")
     args = parser.parse_args()
     if args.child:
         child(args.child, args.url, args.calls)
         return
     clients = CLIENTS
     samples: dict[str, list[tuple[float, float]]] = {name: [] for name in clients}
-    with running_fake("--segments", str(len(KEYS))) as url:
+    server = running_static() if args.server == "static" else running_fake("--segments", "100")
+    with server as url:
         for _ in range(args.rounds):
             for name in clients:
                 samples[name].append(measure(name, url, args.calls))
@@ -133,7 +140,8 @@ def main() -> None:
             )
         )
     append(
-        f"Per-call overhead: {args.calls:,} get_segment calls, concurrency {CONCURRENCY}",
+        f"Per-call overhead: {args.calls:,} get_segment calls, concurrency {CONCURRENCY}"
+        + (", minimal static server" if args.server == "static" else ""),
         table(
             [
                 "client",

@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._clock import (
+        Clock,
+        SystemClock,
+    )
     from .client import (
         SegmentsClient,
     )
@@ -82,6 +86,8 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "Clock": "._clock",
+    "SystemClock": "._clock",
     "SegmentsClient": ".client",
     "ClientConfig": ".config",
     "RetryPolicy": ".config",
@@ -146,6 +152,7 @@ __all__ = [
     "BigSegmentTarget",
     "Clause",
     "ClientConfig",
+    "Clock",
     "ConflictError",
     "ContextInstanceSegmentMembership",
     "ContextInstanceSegmentMemberships",
@@ -188,6 +195,7 @@ __all__ = [
     "SegmentsClient",
     "SemanticPatch",
     "ServerError",
+    "SystemClock",
     "Timeout",
     "TransportError",
     "UnauthorizedError",

@@ -7,7 +7,6 @@ and once a redirect leaves that origin no credentials are sent again.
 
 from __future__ import annotations
 
-import time
 from functools import partial
 
 from yarl import URL
@@ -35,8 +34,10 @@ async def download(
     """Stream the body at ``url`` (absolute, or relative to the API) into ``sink``,
     with retries (each attempt restarts the sink)."""
     target = transport.base.join(URL(url, encoded=True))
-    deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
-    call = Call(Request("GET", target.path, "download"), retry, timeout, deadline, transfer=True)
+    now = transport.clock.monotonic()
+    deadline = None if retry.total_timeout is None else now + retry.total_timeout
+    request = Request("GET", target.path, "download")
+    call = Call(request, retry, timeout, deadline, transport.clock, transfer=True)
     attempt = partial(_attempt, transport, call, target, sink)
     try:
         await attempt()
@@ -60,8 +61,8 @@ async def _attempt(transport: Transport, call: Call, target: URL, sink: Sink) ->
                 async with session.get(
                     target, headers=headers, timeout=call.client_timeout(), allow_redirects=False
                 ) as raw:
-                    if trusted:
-                        turn.headers = raw.headers  # the API host's rate-limit headers
+                    if trusted:  # the API host's rate-limit headers
+                        turn.headers, turn.status = raw.headers, raw.status
                     if raw.status in _REDIRECTS:
                         location = raw.headers.get("Location")
                         if not location:

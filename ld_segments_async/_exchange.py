@@ -8,10 +8,6 @@ does not (empty, HTML from a proxy, truncated).
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
-import math
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
@@ -20,6 +16,7 @@ from attrs import define
 from multidict import CIMultiDictProxy
 
 from . import _json
+from ._rate_headers import http_date, read_news, seconds_header
 from .config import RetryPolicy
 from .errors import (
     ApiError,
@@ -84,32 +81,28 @@ class Response:
             ) from None
 
 
-def retry_after(headers: Mapping[str, str], policy: RetryPolicy) -> float | None:
+def retry_after(headers: Mapping[str, str], policy: RetryPolicy, now: float) -> float | None:
     """Seconds to wait after a 429: ``Retry-After`` (seconds or HTTP date), else the time
-    left until ``X-Ratelimit-Reset`` (epoch ms, clamped), else ``None``."""
-    value = headers.get("Retry-After")
-    if value:
-        try:
-            seconds = float(value)
-        except ValueError:
-            with contextlib.suppress(ValueError, TypeError):
-                when = email.utils.parsedate_to_datetime(value)
-                return max(0.0, when.timestamp() - time.time())
-        else:
-            if math.isfinite(seconds):  # "inf" and "nan" parse, but mean nothing
-                return max(0.0, seconds)
-    reset = headers.get("X-Ratelimit-Reset")
-    if reset:
-        try:
-            left = int(reset) / 1000 - time.time()
-        except ValueError:
-            return None
+    left until ``X-Ratelimit-Reset`` (clamped to ``max_reset_wait``), else ``None``.
+
+    Both are read against the answer's own ``Date`` when it has one, so that a server
+    clock set differently from ours (``now``, epoch seconds) changes nothing.
+    """
+    date = headers.get("Date")
+    server_date = http_date(date) if date else None
+    server_now = now if server_date is None else server_date
+    seconds = seconds_header(headers.get("Retry-After"), server_now)
+    if seconds is not None:
+        return seconds
+    news = read_news(headers)
+    if news is not None and news.reset is not None:
+        left = news.reset - server_now
         if left > 0:
             return min(left, policy.max_reset_wait)
     return None
 
 
-def api_error(request: Request, response: Response, policy: RetryPolicy) -> ApiError:
+def api_error(request: Request, response: Response, policy: RetryPolicy, now: float) -> ApiError:
     code, message, request_id = None, "", None
     try:
         payload = _json.loads(response.body) if response.body else None
@@ -124,7 +117,7 @@ def api_error(request: Request, response: Response, policy: RetryPolicy) -> ApiE
     cls = error_for_status(response.status)
     kwargs: dict[str, Any] = {"method": request.method, "path": request.path}
     if cls is RateLimitedError:
-        kwargs["retry_after"] = retry_after(response.headers, policy)
+        kwargs["retry_after"] = retry_after(response.headers, policy, now)
     return cls(response.status, code, message, request_id, response.headers, **kwargs)
 
 

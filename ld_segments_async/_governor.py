@@ -1,208 +1,336 @@
 """A client-wide rate-limit governor fed by LaunchDarkly's ``X-Ratelimit-*`` headers.
 
-LaunchDarkly's budgets are per account and per ten-second window, globally
-(``X-Ratelimit-Global-Remaining``) and per route (``X-Ratelimit-Route-Remaining``), with
-the window's end in ``X-Ratelimit-Reset`` (epoch ms). Every request of a client takes a
-slot from the budgets it draws on before it is sent; every response corrects them.
-When a budget is down to its reserve, new requests wait for the window to reset instead
-of being sent into a certain 429, and a 429 pauses the whole client, not only the
-request that got it. Without headers (some routes send none, some 429s neither) the
-governor stays out of the way and retries fall back to plain backoff.
+LaunchDarkly's budgets are per account and per ten-second window, globally and per route,
+with the window's end in ``X-Ratelimit-Reset`` (epoch ms, on the server's clock). Every
+request of a client claims its place from the governor before it is sent, and every
+answer teaches it (:mod:`._budget` holds the estimate and the pacing, :mod:`._server_clock`
+the server's clock).
+
+Requests wait in arrival order (one queue per route, so a spent route holds only its own
+requests) and are let through by one dispatcher as the budgets allow: when an answer
+arrives, when a paced slot comes due, when a window rolls. Nobody polls, so thousands of
+waiting calls cost nothing until their turn, and no herd leaves at a window's start.
+
+* Until the first answer, one request goes alone (it tells whether there are budgets).
+* A 429 with the rate-limit headers marks the budget spent until its window rolls; one
+  without them (the IP-based limit) pauses every request of the client for its
+  ``Retry-After``.
+* A call whose deadline falls before its known turn fails at once, without sending; one
+  waiting for news waits until its deadline.
+* With no rate-limit headers at all the governor stays out of the way.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import random
-import time
-from collections.abc import Mapping
+import heapq
+import itertools
+import math
+from collections import deque
+
+from ._budget import GO, Budget, Probe
+from ._clock import SYSTEM_CLOCK, Clock
+from ._rate_headers import RateLimitNews
+from ._server_clock import ServerClock
 
 __all__ = ["Governor", "Ticket"]
 
-_GLOBAL = "global"
-_MIN_WAIT = 0.01
-_PROBE_WAIT = 5.0
-"""Longest wait for the first answer (requests are woken as soon as it arrives)."""
-
-
-class _Budget:
-    """One rate-limit budget (global, or one route) as the client estimates it."""
-
-    __slots__ = ("capacity", "remaining", "reset_at", "sent")
-
-    def __init__(self) -> None:
-        self.remaining: int | None = None
-        """Requests this client may still send in the current window (None: unknown)."""
-        self.reset_at: float | None = None
-        """When the window ends, on the monotonic clock."""
-        self.capacity: int | None = None
-        """The largest budget seen at the start of a window: what a new window grants."""
-        self.sent = 0
-        """Requests sent so far: orders a response against those sent after it."""
-
-    def roll_over(self, now: float, reserve: int) -> None:
-        """Past the reset, a new window grants what the last one did (if known)."""
-        if self.reset_at is not None and now >= self.reset_at:
-            self.reset_at = None
-            known = self.capacity is not None and self.capacity > reserve
-            self.remaining = self.capacity if known else None
-
-    def observe(self, remaining: int, reset_at: float | None, sent_as: int) -> bool:
-        """Correct the estimate with a response's count; True if a new window began."""
-        if reset_at is not None and self.reset_at is not None and reset_at < self.reset_at - 0.5:
-            return False  # a late answer from the previous window
-        new_window = reset_at is not None and (
-            self.reset_at is None or reset_at > self.reset_at + 0.5
-        )
-        # The server's count cannot include the requests sent after this one yet. Answers
-        # arriving out of order still agree: an older answer counted fewer requests and
-        # has more sent after it.
-        self.remaining = max(0, remaining - (self.sent - sent_as))
-        if new_window:
-            self.reset_at = reset_at
-        self.capacity = max(self.capacity or 0, remaining + 1)
-        return new_window
+_STALE_RESET = 1.0
+"""Seconds a reset may lie in the past and still name a window (the answer was late)."""
 
 
 class Ticket:
-    """A request's claim on the budgets, handed back with its response headers."""
+    """One request's claim on the budgets, handed back with what its answer said."""
 
-    __slots__ = ("route", "sent_global", "sent_route")
+    __slots__ = ("orders", "probes", "route", "sent_at", "startup")
 
-    def __init__(self, route: str, sent_global: int, sent_route: int) -> None:
+    def __init__(
+        self, route: Budget, orders: tuple[int, int], probes: tuple[Budget, ...], startup: bool
+    ) -> None:
         self.route = route
-        self.sent_global = sent_global
-        self.sent_route = sent_route
+        self.orders = orders
+        self.probes = probes
+        self.startup = startup
+        self.sent_at = 0.0
+
+
+class _Waiter:
+    __slots__ = ("deadline", "future", "order", "route")
+
+    def __init__(
+        self, route: str, order: int, deadline: float | None, future: asyncio.Future[Ticket | None]
+    ) -> None:
+        self.route = route
+        self.order = order
+        self.deadline = deadline
+        self.future = future
+
+    def __lt__(self, other: _Waiter) -> bool:
+        return self.order < other.order
 
 
 class Governor:
-    """Holds requests back while the budget of the current window is spent.
+    """Lets each request of a client go when the account's budgets allow it.
 
     Args:
-        reserve: requests of each budget left unused, for other clients of the account.
-        max_window: the furthest reset believed; LaunchDarkly's windows last ten
-            seconds, so one further away is clock skew or a bogus header.
+        reserve: requests of each budget left unused per window, for other clients.
+        share: the largest fraction of each window's budget this client spends.
+        max_window: the furthest a window's end is believed (LaunchDarkly's windows last
+            ten seconds: a reset further away is a bogus header).
+        patience: seconds a request into an unknown budget may take before another goes.
+        clock: where time comes from.
     """
 
-    def __init__(self, *, reserve: int = 1, max_window: float = 11.0) -> None:
+    def __init__(
+        self,
+        *,
+        reserve: int = 1,
+        share: float = 1.0,
+        max_window: float = 11.0,
+        patience: float = 1.0,
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
         self.reserve = reserve
+        self.share = share
         self.max_window = max_window
-        self._global = _Budget()
-        self._routes: dict[str, _Budget] = {}
-        self._paused_until = 0.0
-        self._news = asyncio.Event()
-        # Until a first answer tells the budget, one request goes alone: a wide fan-out
-        # must not open with a burst the account cannot take.
+        self.patience = patience
+        self.clock = clock
+        self.server = ServerClock(prior=clock.time() - clock.monotonic())
+        self._global = self._budget()
+        self._routes: dict[str, Budget] = {}
+        self._startup = Probe(patience)
         self._heard = False
-        self._probing = False
-        self._last_reset: tuple[str | None, float | None] = (None, None)
+        self._paused_until = -math.inf
+        self._queues: dict[str, deque[_Waiter]] = {}
+        self._deadlines: list[tuple[float, _Waiter]] = []
+        self._waiting = 0
+        self._order = itertools.count()
+        self._timer_at = math.inf
+        self._sleeper: asyncio.Task[None] | None = None
 
-    def _route(self, route: str) -> _Budget:
+    def _budget(self) -> Budget:
+        return Budget(reserve=self.reserve, share=self.share, patience=self.patience)
+
+    def _route(self, route: str) -> Budget:
         budget = self._routes.get(route)
         if budget is None:
-            budget = self._routes[route] = _Budget()
+            budget = self._routes[route] = self._budget()
         return budget
 
-    def _wait_needed(self, budgets: tuple[_Budget, ...], now: float) -> float | None:
-        """Seconds to wait before a request may go, or None if it may go now."""
-        if self._paused_until > now:
-            return self._paused_until - now
-        if self._probing:
-            return _PROBE_WAIT
-        wait = None
-        for budget in budgets:
-            budget.roll_over(now, self.reserve)
-            spent = budget.remaining is not None and budget.remaining <= self.reserve
-            # Only a known reset is worth waiting for; without one a request has to go
-            # and find out (a 429 then falls back to the retry policy's backoff).
-            if spent and budget.reset_at is not None:
-                wait = max(wait or 0.0, budget.reset_at - now)
-        return wait
+    def __repr__(self) -> str:
+        return f"<Governor waiting={self._waiting} global={self._global!r}>"
 
-    def try_acquire(self, route: str) -> Ticket | float:
-        """Claim one request of ``route``'s budgets, or say how long to wait for it."""
-        budgets = (self._global, self._route(route))
-        wait = self._wait_needed(budgets, time.monotonic())
-        if wait is not None:
-            return wait
-        self._probing = not self._heard
-        for budget in budgets:
-            budget.sent += 1
-            if budget.remaining is not None:
-                budget.remaining -= 1
-        return Ticket(route, self._global.sent, budgets[1].sent)
+    # -- claiming ------------------------------------------------------------
 
-    async def acquire(self, route: str, deadline: float | None = None) -> Ticket | None:
-        """Wait until ``route``'s budgets allow one more request and claim it; None if
-        that would take past ``deadline`` (monotonic)."""
-        while True:
-            claim = self.try_acquire(route)
-            if isinstance(claim, Ticket):
-                return claim
-            if deadline is not None and time.monotonic() + claim > deadline:
-                return None
-            # Spread the wake-ups a little; come back earlier if a new window is seen.
-            wait = max(_MIN_WAIT, claim) * random.uniform(1.0, 1.05)  # noqa: S311
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._news.wait(), wait)
+    def next_order(self) -> int:
+        """A place in line, for a call to keep across its retries."""
+        return next(self._order)
 
-    def release(self, ticket: Ticket, headers: Mapping[str, str] | None) -> None:
-        """Feed the governor a response (``headers`` None when there was none)."""
-        if self._probing:
-            self._probing = False
-            self._heard = headers is not None
-            self._wake()
-        if headers is None:
-            return
-        reset_at = self._reset_at(headers.get("X-Ratelimit-Reset"))
-        new_window = False
-        for name, budget, sent_as in (
-            ("X-Ratelimit-Global-Remaining", self._global, ticket.sent_global),
-            ("X-Ratelimit-Route-Remaining", self._route(ticket.route), ticket.sent_route),
-        ):
-            remaining = _integer(headers.get(name))
-            if remaining is not None:
-                new_window |= budget.observe(remaining, reset_at, sent_as)
-        if new_window:
-            self._wake()
+    async def acquire(
+        self, route: str, deadline: float | None = None, order: int | None = None
+    ) -> Ticket | None:
+        """Wait for ``route``'s turn and claim it; None if the call's ``deadline``
+        (monotonic) passes first, or surely would.
 
-    def _wake(self) -> None:
-        """Let the requests held for want of news look again."""
-        self._news.set()
-        self._news = asyncio.Event()
+        ``order`` keeps a retried call's place in line (from :meth:`next_order`).
+        """
+        if not self._waiting:
+            ticket = self._try(self._route(route), self.clock.monotonic(), deadline)
+            if isinstance(ticket, Ticket) or ticket is None:
+                return ticket
+        future: asyncio.Future[Ticket | None] = asyncio.get_running_loop().create_future()
+        waiter = _Waiter(route, next(self._order) if order is None else order, deadline, future)
+        self._queues.setdefault(route, deque()).append(waiter)
+        self._waiting += 1
+        if deadline is not None:
+            heapq.heappush(self._deadlines, (deadline, waiter))
+        self._dispatch()
+        try:
+            return await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                granted = future.result()
+                if granted is not None:
+                    self.give_back(granted)
+            else:
+                future.cancel()
+                self._waiting -= 1
+                self._dispatch()
+            raise
 
-    def _reset_at(self, value: str | None) -> float | None:
-        # Every answer of a window carries the same reset: convert it once.
-        seen, reset_at = self._last_reset
-        if value != seen:
-            reset_at = _to_monotonic(value)
-            self._last_reset = (value, reset_at)
-        if reset_at is None:
+    def _end(self, budget: Budget) -> float | None:
+        if budget.window_end is None:
             return None
-        now = time.monotonic()
-        if reset_at <= now:
-            return None  # a reset in the past says nothing about the window
-        return min(reset_at, now + self.max_window)
+        return min(self.server.local(budget.window_end), budget.end_limit)
+
+    def _try(self, route: Budget, now: float, deadline: float | None) -> Ticket | float | None:
+        """Claim a turn now (a Ticket), or say when to look again; None if the deadline
+        falls before a turn that is certain to come later."""
+        known_wait = self._paused_until if now < self._paused_until else GO
+        news_wait = GO
+        if not self._heard:
+            news_wait = self._startup.verdict(now)
+        for budget in (self._global, route):
+            end = self._end(budget)
+            verdict = budget.verdict(now, end)
+            if verdict == GO:
+                continue
+            if budget.unknown(now, end):
+                news_wait = max(news_wait, verdict)
+            else:
+                known_wait = max(known_wait, verdict)
+        if known_wait == GO and news_wait == GO:
+            return self._claim(route, now)
+        if deadline is not None and known_wait > deadline:
+            return None
+        return max(known_wait, news_wait)
+
+    def _claim(self, route: Budget, now: float) -> Ticket:
+        startup = not self._heard
+        if startup:
+            self._startup.sent(now)
+        probes = tuple(
+            budget for budget in (self._global, route) if budget.claim(now, self._end(budget))
+        )
+        ticket = Ticket(route, (self._global.sent, route.sent), probes, startup)
+        ticket.sent_at = now
+        return ticket
+
+    def give_back(self, ticket: Ticket) -> None:
+        """A claim that never became a request (its call was cancelled in between)."""
+        if ticket.startup:
+            self._startup.answered()
+        for budget in (self._global, ticket.route):
+            budget.unclaim(budget in ticket.probes)
+        self._dispatch()
+
+    # -- learning ------------------------------------------------------------
+
+    def release(self, ticket: Ticket, news: RateLimitNews | None, status: int | None) -> None:
+        """Take the answer to ``ticket``'s request in: its rate-limit headers (``news``)
+        and status, or ``status=None`` when no answer came (the request failed)."""
+        now = self.clock.monotonic()
+        if ticket.startup:
+            self._startup.answered()
+            if status is not None:
+                self._heard = True
+                self._startup.done()
+        for budget in ticket.probes:
+            budget.probe.answered()
+        if news is not None:
+            self._learn(ticket, news, status, now)
+        self._dispatch()
+
+    def _learn(self, ticket: Ticket, news: RateLimitNews, status: int | None, now: float) -> None:
+        sent = ticket.sent_at
+        if news.date is not None:
+            self.server.saw_date(news.date, sent, now)
+        reset = news.reset
+        if reset is not None:
+            self.server.saw_before(reset, sent)
+            if self.server.local(reset) < sent - _STALE_RESET:
+                reset = None  # a bogus reset, long past: it names no window
+        global_remaining = news.global_remaining
+        if status == 429 and not news.has_budget:
+            global_remaining = 0  # refused, without saying which budget: assume the account's
+        at = (sent + now) / 2
+        end = None if reset is None else self.server.local(reset)
+        for budget, remaining, order in (
+            (self._global, global_remaining, ticket.orders[0]),
+            (ticket.route, news.route_remaining, ticket.orders[1]),
+        ):
+            previous = budget.window_end
+            window = budget.observe(remaining, reset, order, at)
+            if remaining is None or window == "late":
+                continue
+            if window == "new":
+                budget.end_limit = now + self.max_window
+                if previous is not None and reset is not None:
+                    self.server.saw_after(previous, now)  # made after the last window ended
+            elif end is not None and now >= min(end, budget.end_limit):
+                budget.end_limit = max(budget.end_limit, now + self.max_window)  # not rolled yet
+            if status == 429:
+                budget.spent()
 
     def pause(self, seconds: float) -> None:
-        """Hold every request of the client for ``seconds`` (after a 429)."""
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+        """Hold every request of the client for ``seconds`` (a 429 that names no budget)."""
+        if not math.isfinite(seconds) or seconds <= 0:
+            return
+        self._paused_until = max(self._paused_until, self.clock.monotonic() + seconds)
+        self._dispatch()
 
+    # -- dispatching ---------------------------------------------------------
 
-def _integer(value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        return None
+    def _dispatch(self) -> None:
+        """Let through every waiter whose turn has come; arm the timer for the next."""
+        if not self._waiting:
+            self._disarm()
+            return
+        now = self.clock.monotonic()
+        self._expire(now)
+        wake = math.inf
+        held: set[str] = set()
+        while self._waiting:
+            heads = [
+                queue[0]
+                for route, queue in self._queues.items()
+                if route not in held and self._live_head(queue)
+            ]
+            if not heads:
+                break
+            waiter = min(heads)
+            verdict = self._try(self._route(waiter.route), now, waiter.deadline)
+            if isinstance(verdict, Ticket):
+                self._queues[waiter.route].popleft()
+                self._waiting -= 1
+                waiter.future.set_result(verdict)
+                continue
+            if verdict is None:  # its turn surely comes after its deadline
+                self._queues[waiter.route].popleft()
+                self._waiting -= 1
+                waiter.future.set_result(None)
+                continue
+            wake = min(wake, verdict)
+            held.add(waiter.route)
+        if self._deadlines:
+            wake = min(wake, self._deadlines[0][0])
+        self._arm(wake, now)
 
+    @staticmethod
+    def _live_head(queue: deque[_Waiter]) -> bool:
+        while queue and queue[0].future.done():
+            queue.popleft()  # cancelled, or expired at its deadline
+        return bool(queue)
 
-def _to_monotonic(value: str | None) -> float | None:
-    """``X-Ratelimit-Reset`` (epoch ms) on the monotonic clock; None if absent or past."""
-    reset_ms = _integer(value)
-    if reset_ms is None:
-        return None
-    left = reset_ms / 1000 - time.time()
-    return time.monotonic() + left if left > 0 else None
+    def _expire(self, now: float) -> None:
+        while self._deadlines and self._deadlines[0][0] <= now:
+            _, waiter = heapq.heappop(self._deadlines)
+            if not waiter.future.done():
+                waiter.future.set_result(None)
+                self._waiting -= 1
+
+    def _arm(self, wake: float, now: float) -> None:
+        if not self._waiting or wake == math.inf:
+            self._disarm()
+            return
+        if self._sleeper is not None and self._timer_at <= wake:
+            return  # an earlier look is already due, and will re-arm
+        self._disarm()
+        self._timer_at = wake
+        self._sleeper = asyncio.ensure_future(self._wake_at(max(0.0, wake - now)))
+
+    async def _wake_at(self, delay: float) -> None:
+        await self.clock.sleep(delay)
+        self._sleeper = None
+        self._timer_at = math.inf
+        self._dispatch()
+
+    def _disarm(self) -> None:
+        if self._sleeper is not None:
+            self._sleeper.cancel()
+            self._sleeper = None
+        self._timer_at = math.inf
+
+    def close(self) -> None:
+        """Stop the timer (the client is closing)."""
+        self._disarm()

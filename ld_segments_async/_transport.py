@@ -23,8 +23,10 @@ import aiohttp
 from attrs import define
 from yarl import URL
 
+from ._clock import SYSTEM_CLOCK, Clock
 from ._exchange import FAILURES, Request, Response, api_error, too_large, transport_error
 from ._governor import Governor, Ticket
+from ._rate_headers import read_news
 from ._retry import retry_after_failure
 from .config import ClientConfig, RetryPolicy, Timeout
 from .errors import LaunchDarklyError, RateLimitedError, RequestTimeoutError
@@ -55,13 +57,16 @@ class Call:
     retry: RetryPolicy
     timeout: Timeout
     deadline: float | None
+    clock: Clock
     transfer: bool = False
     attempts: int = 0
+    order: int | None = None
+    """The call's place in the rate-limit queue, kept across its retries."""
 
     def client_timeout(self) -> aiohttp.ClientTimeout:
         total = self.timeout.total
         if self.deadline is not None and not self.transfer:
-            left = self.deadline - time.monotonic()
+            left = self.deadline - self.clock.monotonic()
             # Whole seconds (rounded down) while far from the deadline, so that the same
             # few ClientTimeout objects serve every call.
             left = math.floor(left) if left >= 2 else max(0.001, left)
@@ -84,13 +89,14 @@ class _Turn:
     """A concurrency slot and (if ``governed``) a claim on the rate-limit budgets for one
     attempt; the governor hears the answer's ``headers`` when the turn ends."""
 
-    __slots__ = ("call", "governed", "headers", "ticket", "transport")
+    __slots__ = ("call", "governed", "headers", "status", "ticket", "transport")
 
     def __init__(self, transport: Transport, call: Call, governed: bool) -> None:
         self.transport = transport
         self.call = call
         self.governed = governed
         self.headers: Mapping[str, str] | None = None
+        self.status: int | None = None
         self.ticket: Ticket | None = None
 
     async def __aenter__(self) -> _Turn:
@@ -104,18 +110,26 @@ class _Turn:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
-        if self.ticket is not None:
-            self.transport.governor.release(self.ticket, self.headers)
-        await self.transport.slots.__aexit__(None, None, None)
+        try:
+            if self.ticket is not None:
+                news = None if self.headers is None else read_news(self.headers)
+                self.transport.governor.release(self.ticket, news, self.status)
+        finally:
+            await self.transport.slots.__aexit__(None, None, None)
 
 
 class Transport:
     """Owns the aiohttp session of one client and runs every request through it."""
 
     def __init__(
-        self, config: ClientConfig, api_key: str, session: aiohttp.ClientSession | None
+        self,
+        config: ClientConfig,
+        api_key: str,
+        session: aiohttp.ClientSession | None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.config = config
+        self.clock = clock
         self.headers = {
             "Authorization": api_key,
             "LD-API-Version": config.api_version,
@@ -124,7 +138,10 @@ class Transport:
         }
         self.base = URL(config.base_url)
         self.governor = Governor(
-            reserve=config.rate_limit_reserve, max_window=config.retry.max_reset_wait
+            reserve=config.rate_limit_reserve,
+            share=config.rate_limit_share,
+            max_window=config.retry.max_reset_wait,
+            clock=clock,
         )
         self.slots: contextlib.AbstractAsyncContextManager[Any] = (
             asyncio.Semaphore(config.max_concurrency)
@@ -174,6 +191,7 @@ class Transport:
 
     async def close(self) -> None:
         self._closed = True
+        self.governor.close()
         if self._owns_session and self._session is not None:
             session, self._session = self._session, None
             await session.close()
@@ -191,9 +209,10 @@ class Transport:
 
     async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
         """Send ``request`` with retries; return the response or raise an error."""
-        deadline = None if retry.total_timeout is None else time.monotonic() + retry.total_timeout
+        now = self.clock.monotonic()
+        deadline = None if retry.total_timeout is None else now + retry.total_timeout
         # A body factory is a streamed upload: a transfer.
-        call = Call(request, retry, timeout, deadline, transfer=callable(request.body))
+        call = Call(request, retry, timeout, deadline, self.clock, transfer=callable(request.body))
         try:
             return await self._attempt(call)
         except LaunchDarklyError as error:
@@ -206,7 +225,9 @@ class Transport:
     async def claim(self, call: Call) -> Ticket:
         """A claim on the rate-limit budgets, waiting for the window if they are spent."""
         route = f"{call.request.method} {call.request.route}"
-        ticket = await self.governor.acquire(route, call.deadline)
+        if call.order is None:
+            call.order = self.governor.next_order()
+        ticket = await self.governor.acquire(route, call.deadline, call.order)
         if ticket is None:
             raise OutOfTimeError(
                 "waiting for LaunchDarkly's rate-limit window would outlast the call's time",
@@ -237,7 +258,7 @@ class Transport:
                     timeout=call.client_timeout(),
                     allow_redirects=False,
                 ) as raw:
-                    turn.headers = raw.headers
+                    turn.headers, turn.status = raw.headers, raw.status
                     response = Response(raw.status, raw.headers, await self.read(raw, request))
             except FAILURES as exc:
                 raise transport_error(exc, request) from None
@@ -259,8 +280,9 @@ class Transport:
     def error(self, call: Call, response: Response) -> LaunchDarklyError:
         """The error for an error response. A 429 holds every request of the client, not
         only this one, for no longer than a wait the retry policy would honour."""
-        error = api_error(call.request, response, call.retry)
-        if isinstance(error, RateLimitedError):
+        error = api_error(call.request, response, call.retry, self.clock.time())
+        if isinstance(error, RateLimitedError) and read_news(response.headers) is None:
+            # A 429 naming no budget (LaunchDarkly's IP-based limit): hold everything.
             pause = call.retry.base_delay if error.retry_after is None else error.retry_after
             self.governor.pause(min(pause, call.retry.max_retry_after))
         return error

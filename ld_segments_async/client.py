@@ -16,6 +16,7 @@ from urllib.parse import quote, urlencode
 import aiohttp
 
 from . import _bodies, _paths
+from ._clock import SYSTEM_CLOCK, Clock
 from ._download import download
 from ._exchange import Request, Response, Sink
 from ._transport import Transport
@@ -160,9 +161,15 @@ class SegmentsClient:
         max_concurrency: requests in flight at once, whatever the pool size.
         rate_limit_reserve: requests of each LaunchDarkly rate-limit budget left unused
             per window (see :mod:`ld_segments_async._governor`).
+        rate_limit_share: the largest fraction (0 < share <= 1) of each rate-limit
+            budget this client spends per window, to leave room for the other services
+            of the account.
+        clock: where the client's waits take their time (monotonic and wall clocks,
+            and sleep); for tests on a virtual clock.
 
     Raises:
-        ValueError: no API key, a malformed base URL, or plain http to a remote host.
+        ValueError: no API key, a malformed base URL, plain http to a remote host, or a
+            ``rate_limit_share`` outside (0, 1].
     """
 
     def __init__(
@@ -182,6 +189,8 @@ class SegmentsClient:
         max_body_size: int = 64 * 1024 * 1024,
         max_concurrency: int | None = None,
         rate_limit_reserve: int = 1,
+        rate_limit_share: float = 1.0,
+        clock: Clock | None = None,
     ) -> None:
         options: dict[str, Any] = {}
         if user_agent is not None:
@@ -198,9 +207,10 @@ class SegmentsClient:
             max_body_size=max_body_size,
             max_concurrency=max_concurrency,
             rate_limit_reserve=rate_limit_reserve,
+            rate_limit_share=rate_limit_share,
             **options,
         )
-        self._transport = Transport(config, _api_key(api_key), session)
+        self._transport = Transport(config, _api_key(api_key), session, clock or SYSTEM_CLOCK)
         self._retry = config.retry
         self._timeout = config.timeout
         self._is_view = False

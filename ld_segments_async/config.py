@@ -86,6 +86,11 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
 
+def _share(_: object, attribute: Attribute[Any], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
+        raise ValueError(f"{attribute.name} must be a number with 0 < share <= 1, got {value!r}")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost" or host.endswith(".localhost"):
         return True
@@ -136,6 +141,8 @@ class ClientConfig:
             further calls wait their turn without holding a connection.
         rate_limit_reserve: requests of each rate-limit budget left unused per window,
             for other clients of the account.
+        rate_limit_share: the largest fraction (0 < share <= 1) of each rate-limit
+            budget this client spends per window.
     """
 
     allow_insecure_http: bool = False
@@ -154,3 +161,4 @@ class ClientConfig:
         default=None, validator=validators.optional(validators.ge(1))
     )
     rate_limit_reserve: int = field(default=1, validator=validators.ge(0))
+    rate_limit_share: float = field(default=1.0, validator=_share)

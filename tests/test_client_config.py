@@ -88,6 +88,16 @@ def test_timeout_and_retry_options() -> None:
         Timeout(read=-1)
 
 
+@pytest.mark.parametrize("share", [0, -0.5, 1.01, float("nan"), True, "0.5"])
+def test_a_share_outside_zero_to_one_is_refused(share: object) -> None:
+    with pytest.raises(ValueError, match="rate_limit_share"):
+        SegmentsClient(API_KEY, rate_limit_share=share)  # type: ignore[arg-type]
+
+
+def test_a_share_within_zero_to_one_is_kept() -> None:
+    assert SegmentsClient(API_KEY, rate_limit_share=0.25).config.rate_limit_share == 0.25
+
+
 def test_repr_and_str_hide_the_key() -> None:
     client = SegmentsClient(API_KEY)
     for text in (repr(client), str(client), repr(client.config), repr(client._transport)):

@@ -230,16 +230,16 @@ def test_retry_after_header_forms() -> None:
     policy = RetryPolicy()
     now = time.time()
     http_date = email.utils.formatdate(now + 30, usegmt=True)
-    assert _retry_after({"Retry-After": "7"}, policy) == 7
-    assert 28 <= (_retry_after({"Retry-After": http_date}, policy) or 0) <= 31
+    assert _retry_after({"Retry-After": "7"}, policy, now) == 7
+    assert 28 <= (_retry_after({"Retry-After": http_date}, policy, now) or 0) <= 31
     reset_soon = str(int((now + 3) * 1000))
-    assert 2 <= (_retry_after({"X-Ratelimit-Reset": reset_soon}, policy) or 0) <= 3.1
+    assert 2 <= (_retry_after({"X-Ratelimit-Reset": reset_soon}, policy, now) or 0) <= 3.1
     reset_far = str(int((now + 86_400) * 1000))
-    assert _retry_after({"X-Ratelimit-Reset": reset_far}, policy) == policy.max_reset_wait
+    assert _retry_after({"X-Ratelimit-Reset": reset_far}, policy, now) == policy.max_reset_wait
     reset_past = str(int((now - 5) * 1000))
-    assert _retry_after({"X-Ratelimit-Reset": reset_past}, policy) is None
-    assert _retry_after({"Retry-After": "soon"}, policy) is None
-    assert _retry_after({}, policy) is None
+    assert _retry_after({"X-Ratelimit-Reset": reset_past}, policy, now) is None
+    assert _retry_after({"Retry-After": "soon"}, policy, now) is None
+    assert _retry_after({}, policy, now) is None
 
 
 async def test_a_delete_whose_answer_was_lost_still_succeeds(
@@ -287,16 +287,7 @@ async def test_a_window_past_the_deadline_fails_at_once_without_sending(
 
 
 def test_meaningless_retry_after_values_are_ignored() -> None:
-    assert _retry_after({"Retry-After": "inf"}, RetryPolicy()) is None
-    assert _retry_after({"Retry-After": "nan"}, RetryPolicy()) is None
-    assert _retry_after({"Retry-After": "-3"}, RetryPolicy()) == 0
-
-
-def test_a_far_reset_is_clamped_to_one_window() -> None:
-    from ld_segments_async._governor import Governor
-
-    governor = Governor(max_window=11.0)
-    in_an_hour = str(int((time.time() + 3600) * 1000))
-    reset_at = governor._reset_at(in_an_hour)
-    assert reset_at is not None
-    assert reset_at - time.monotonic() <= 11.0
+    now = time.time()
+    assert _retry_after({"Retry-After": "inf"}, RetryPolicy(), now) is None
+    assert _retry_after({"Retry-After": "nan"}, RetryPolicy(), now) is None
+    assert _retry_after({"Retry-After": "-3"}, RetryPolicy(), now) == 0

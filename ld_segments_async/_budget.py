@@ -1,0 +1,254 @@
+"""One rate-limit budget (the account's, or one route's) as one client estimates it.
+
+The server counts every request of the account; a client sees that count only in the
+answers to its own requests, late and shared with every other client of the account.
+The estimate of what is left now is the newest answer's count, less this client's
+requests sent after it.
+
+Claims are paced over what is left of the window rather than spent at its start. This
+client's part of what is left (less the reserve) is its part of the account's spending
+in the last window: its own requests over the fall of the count while it watched (1 for
+a client alone). Several clients on one account each take their part, so together they
+spend what is left evenly over the window and none sends into a spent budget; whatever
+parts they start from, they add up to the whole after one window. The part is spread
+evenly over the time left, with a small burst allowed so that a client with budget to
+spare never makes a lone request wait.
+
+Between windows the budget is unknown: one request (a probe) finds out what the new
+window holds before any other goes; a probe that takes long lets one more go, then two,
+four... (slow start), so a slow server is never a fixed wait for everybody.
+"""
+
+from __future__ import annotations
+
+import math
+
+__all__ = ["GO", "Budget", "Probe"]
+
+GO = 0.0
+"""A verdict: the request may go now (any other verdict is the local time to look again)."""
+
+_BURST = 0.1
+"""The part of a client's share of the window that may go at once, unpaced."""
+_SAME_WINDOW = 0.05
+"""Resets this close (seconds) name the same window: servers round them differently."""
+_MAX_PROBES = 64
+_EVIDENCE = 5
+"""The fewest requests counted in a window that say what part of it was this client's."""
+_LEAST_PART = 0.02
+
+
+class Probe:
+    """Requests sent into an unknown budget: one at a time, doubling each ``patience``
+    seconds that no answer comes back."""
+
+    __slots__ = ("in_flight", "patience", "since")
+
+    def __init__(self, patience: float) -> None:
+        self.patience = patience
+        self.since: float | None = None
+        self.in_flight = 0
+
+    def verdict(self, now: float) -> float:
+        """GO, or when one more probe may go."""
+        if self.since is None:
+            return GO
+        rounds = int((now - self.since) / self.patience) if self.patience > 0 else 64
+        if self.in_flight < min(2 ** min(rounds, 6), _MAX_PROBES):
+            return GO
+        return self.since + (rounds + 1) * self.patience
+
+    def sent(self, now: float) -> None:
+        if self.since is None:
+            self.since = now
+        self.in_flight += 1
+
+    def answered(self) -> None:
+        self.in_flight = max(0, self.in_flight - 1)
+
+    def done(self) -> None:
+        """News arrived: the budget is known again."""
+        self.since = None
+        self.in_flight = 0
+
+
+class Budget:
+    """What one client knows of one budget, and when its next request may go.
+
+    Times are local monotonic seconds except ``window_end`` (the server's epoch
+    seconds, as ``X-Ratelimit-Reset`` says); the governor converts between the two.
+
+    Args:
+        reserve: requests of each window left unused, for other clients.
+        share: the largest fraction of a window's budget this client spends.
+        patience: seconds a probe may take before another goes.
+    """
+
+    __slots__ = (
+        "anchor_order",
+        "capacity",
+        "claimed",
+        "end_limit",
+        "first",
+        "latest",
+        "part",
+        "probe",
+        "refused",
+        "remaining",
+        "reserve",
+        "seen",
+        "sent",
+        "share",
+        "tat",
+        "window_end",
+    )
+
+    def __init__(self, *, reserve: int, share: float, patience: float) -> None:
+        self.reserve = reserve
+        self.share = share
+        self.seen = False
+        """An answer ever carried this budget's header."""
+        self.window_end: float | None = None
+        self.remaining = 0.0
+        """Left by the newest answer, less this client's claims since."""
+        self.anchor_order = -1
+        self.first: tuple[int, int] | None = None
+        self.latest: tuple[int, int] | None = None
+        """(remaining, order) of this window's first and newest answers."""
+        self.part = 1.0
+        """This client's part of the account's spending in the last window."""
+        self.refused = 0
+        """This client's requests answered 429 in the current window (they count for
+        nothing on the server)."""
+        self.end_limit = math.inf
+        """The latest local time the window may end, whatever its reset says."""
+        self.capacity = 0
+        """The largest budget seen: what a window grants."""
+        self.claimed = 0
+        """This client's claims in the current window."""
+        self.sent = 0
+        """This client's claims ever: orders answers against claims sent after them."""
+        self.tat = -math.inf
+        """Pacing: when the next claim is due (a theoretical arrival time)."""
+        self.probe = Probe(patience)
+
+    def __repr__(self) -> str:
+        return (
+            f"<Budget remaining={self.remaining:.1f} end={self.window_end} "
+            f"part={self.part:.2f} claimed={self.claimed}>"
+        )
+
+    # -- deciding ------------------------------------------------------------
+
+    def mine(self) -> float:
+        """How many more requests this client may send before the window ends."""
+        part = (self.remaining - self.reserve) * self.part
+        if self.share < 1 and self.capacity:
+            part = min(part, math.floor(self.share * self.capacity) - self.claimed)
+        return part
+
+    def unknown(self, now: float, end: float | None) -> bool:
+        """Whether only an answer can tell what is left (a new window, or a spent count
+        with no reset): waits for it are waits for news, not for a known time."""
+        if not self.seen:
+            return False
+        if end is None:
+            return self.remaining - self.reserve < 1
+        return now >= end
+
+    def verdict(self, now: float, end: float | None) -> float:
+        """GO, or the local time to look again.
+
+        ``end`` is the local time the window surely ends (None: unknown).
+        """
+        if not self.seen:
+            return GO
+        if end is None:
+            # A count without a reset: spend it, then find out one request at a time.
+            if self.remaining - self.reserve >= 1:
+                return GO
+            return self.probe.verdict(now)
+        if now >= end:
+            return self.probe.verdict(now)  # a new window: unknown until answered
+        part = self.mine()
+        if part < 1:
+            return end  # nothing left for this client before the window rolls
+        interval = (end - now) / part
+        earliest = self.tat - (max(1.0, part * _BURST) - 1) * interval
+        return GO if earliest <= now else min(earliest, end)
+
+    def claim(self, now: float, end: float | None) -> bool:
+        """Count one request going now; True if it is a probe of an unknown window."""
+        self.sent += 1
+        self.claimed += 1
+        self.remaining -= 1
+        if not self.seen or (end is not None and now < end):
+            if end is not None:
+                part = self.mine() + 1
+                self.tat = max(self.tat, now) + (end - now) / max(part, 1.0)
+            return False
+        if end is None and self.remaining + 1 - self.reserve >= 1:
+            return False
+        self.probe.sent(now)
+        return True
+
+    def unclaim(self, probe: bool) -> None:
+        """A claim that never became a request."""
+        self.claimed -= 1
+        self.remaining += 1
+        if probe:
+            self.probe.answered()
+
+    # -- learning ------------------------------------------------------------
+
+    def observe(self, remaining: int | None, reset: float | None, order: int, at: float) -> str:
+        """Take an answer's count in: ``order`` is the claim number of its request, ``at``
+        the local time it was (about) made.
+
+        Returns ``"new"`` (it opened a window), ``"late"`` (of an earlier window: ignored),
+        or ``"same"``.
+        """
+        if reset is not None and self.window_end is not None:
+            if reset < self.window_end - _SAME_WINDOW:
+                return "late"
+            new = reset > self.window_end + _SAME_WINDOW
+        else:
+            new = reset is not None or not self.seen
+        if remaining is None:
+            return "new" if new else "same"
+        self.seen = True
+        after = self.sent - order  # this client's claims the count cannot include yet
+        if new:
+            self._learn_part()
+            self.refused = 0
+            self.window_end = reset
+            self.remaining = remaining - after
+            self.anchor_order = order
+            self.first = self.latest = (remaining, order)
+            self.claimed = after + 1
+            self.capacity = max(self.capacity, remaining + 1)
+            self.tat = at
+            self.probe.done()
+            return "new"
+        if order >= self.anchor_order:
+            # Within a window the count only falls: a higher one is an answer overtaken
+            # by requests the server counted later.
+            self.remaining = min(remaining - after, self.remaining)
+            self.anchor_order = order
+            self.latest = (remaining, order)
+        return "same"
+
+    def _learn_part(self) -> None:
+        """This client's part of the window that ends: its requests between the first
+        and newest answers, over the fall of the account's count between them."""
+        if self.first is None or self.latest is None:
+            return
+        fell = self.first[0] - self.latest[0]
+        own = self.latest[1] - self.first[1] - self.refused
+        if fell >= _EVIDENCE and own > 0:
+            self.part = min(1.0, max(_LEAST_PART, own / fell))
+
+    def spent(self) -> None:
+        """A 429 in this budget's window: nothing is left until it rolls."""
+        self.remaining = min(self.remaining, 0.0)
+        self.refused += 1
