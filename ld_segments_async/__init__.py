@@ -19,6 +19,9 @@ if TYPE_CHECKING:
         Clock,
         SystemClock,
     )
+    from ._transport import (
+        resend_guard,
+    )
     from .client import (
         SegmentsClient,
     )
@@ -40,6 +43,7 @@ if TYPE_CHECKING:
         NotFoundError,
         PartialPatchError,
         RateLimitedError,
+        RedirectError,
         RequestTimeoutError,
         ServerError,
         TransportError,
@@ -104,12 +108,14 @@ _HOMES = {
     "NotFoundError": ".errors",
     "PartialPatchError": ".errors",
     "RateLimitedError": ".errors",
+    "RedirectError": ".errors",
     "RequestTimeoutError": ".errors",
     "ServerError": ".errors",
     "TransportError": ".errors",
     "UnauthorizedError": ".errors",
     "UnprocessableEntityError": ".errors",
     "fan_out": ".fanout",
+    "resend_guard": "._transport",
     "BigSegmentTarget": ".models",
     "Clause": ".models",
     "ContextInstanceSegmentMembership": ".models",
@@ -186,6 +192,7 @@ __all__ = [
     "PatchSegmentRequest",
     "PatchWithComment",
     "RateLimitedError",
+    "RedirectError",
     "RequestTimeoutError",
     "RetryPolicy",
     "SegmentBody",
@@ -205,6 +212,7 @@ __all__ = [
     "UserSegments",
     "__version__",
     "fan_out",
+    "resend_guard",
 ]
 
 

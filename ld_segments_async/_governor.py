@@ -126,6 +126,14 @@ class Governor:
         """A place in line, for a call to keep across its retries."""
         return next(self._order)
 
+    def claim_now(self, route: str) -> Ticket | None:
+        """A turn for ``route`` if one is free this instant and nobody waits; else None
+        (then :meth:`acquire`). The common case, without a coroutine."""
+        if self._waiting:
+            return None
+        ticket = self._try(self._route(route), self.clock.monotonic(), None)
+        return ticket if isinstance(ticket, Ticket) else None
+
     async def acquire(
         self, route: str, deadline: float | None = None, order: int | None = None
     ) -> Ticket | None:
@@ -166,6 +174,8 @@ class Governor:
     def _try(self, route: Budget, now: float, deadline: float | None) -> Ticket | float | None:
         """Claim a turn now (a Ticket), or say when to look again; None if the deadline
         falls before a turn that is certain to come later."""
+        if self._heard and not (self._global.seen or route.seen) and now >= self._paused_until:
+            return self._claim_unlimited(route, now)  # no budgets: nothing to wait for
         known_wait = self._paused_until if now < self._paused_until else GO
         news_wait = GO
         if not self._heard:
@@ -184,6 +194,15 @@ class Governor:
         if deadline is not None and known_wait > deadline:
             return None
         return max(known_wait, news_wait)
+
+    def _claim_unlimited(self, route: Budget, now: float) -> Ticket:
+        # What _claim does for budgets never seen, in a few steps: the server sends no
+        # rate-limit headers, and the governor stays out of the way.
+        self._global.sent += 1
+        route.sent += 1
+        ticket = Ticket(route, (self._global.sent, route.sent), (), False)
+        ticket.sent_at = now
+        return ticket
 
     def _claim(self, route: Budget, now: float) -> Ticket:
         startup = not self._heard
@@ -209,7 +228,6 @@ class Governor:
     def release(self, ticket: Ticket, news: RateLimitNews | None, status: int | None) -> None:
         """Take the answer to ``ticket``'s request in: its rate-limit headers (``news``)
         and status, or ``status=None`` when no answer came (the request failed)."""
-        now = self.clock.monotonic()
         if ticket.startup:
             self._startup.answered()
             if status is not None:
@@ -218,8 +236,9 @@ class Governor:
         for budget in ticket.probes:
             budget.probe.answered()
         if news is not None:
-            self._learn(ticket, news, status, now)
-        self._dispatch()
+            self._learn(ticket, news, status, self.clock.monotonic())
+        if self._waiting:
+            self._dispatch()
 
     def _learn(self, ticket: Ticket, news: RateLimitNews, status: int | None, now: float) -> None:
         sent = ticket.sent_at

@@ -1,19 +1,33 @@
-"""Method-aware retries on top of ``backoff``: which errors to retry, how long to wait."""
+"""Method-aware retries: which failures to try again, how long to wait, and the loop.
+
+The loop is a plain one rather than backoff's decorator: that decorator sleeps with
+``asyncio.sleep`` and cannot take the client's clock, and the rules of when to stop
+(the method, the call's deadline, a 429's own wait) read better in one place. The
+waits between attempts are backoff's: exponential, capped, with full jitter.
+
+* 429 is retried for every method (LaunchDarkly did not process the request), after
+  its ``Retry-After`` (or the time left in the window) plus a little jitter.
+* 5xx in ``retry_statuses``, timeouts, dropped connections and cut bodies are retried
+  only for GET and DELETE: LaunchDarkly has no idempotency keys.
+* A connection that never came up (nothing was sent) is retried for every method.
+* Nothing is retried past the call's deadline: a wait that would cross it is not
+  started, and the last error is raised.
+"""
 
 from __future__ import annotations
 
 import logging
 import random
-import time
-from collections.abc import Awaitable, Callable, Generator
-from typing import Any, TypeVar, cast
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TypeVar
 
 import backoff
 
+from ._clock import Clock
 from .config import IDEMPOTENT_METHODS, RetryPolicy
 from .errors import LaunchDarklyError, RateLimitedError, ServerError, TransportError
 
-__all__ = ["is_retryable", "retry_after_failure"]
+__all__ = ["is_retryable", "retrying"]
 
 logger = logging.getLogger("ld_segments_async")
 
@@ -21,7 +35,7 @@ T = TypeVar("T")
 
 
 def is_retryable(policy: RetryPolicy, error: LaunchDarklyError) -> bool:
-    """Whether ``error`` may be retried under ``policy`` (see :class:`RetryPolicy`)."""
+    """Whether ``error`` may be retried under ``policy``."""
     if getattr(error, "final", False):
         return False  # e.g. the rate-limit window ends after the call's deadline
     if isinstance(error, RateLimitedError):
@@ -34,84 +48,58 @@ def is_retryable(policy: RetryPolicy, error: LaunchDarklyError) -> bool:
     return False
 
 
-def _full_jitter(policy: RetryPolicy, attempt: int) -> float:
-    ceiling = min(policy.max_delay, policy.base_delay * 2 ** (attempt - 1))
-    return random.uniform(0, ceiling)  # noqa: S311 - jitter, not cryptography
+def _backoff(policy: RetryPolicy) -> Iterator[float]:
+    """Full-jitter exponential waits: uniform in [0, min(max_delay, base * 2**n)]."""
+    ceilings = backoff.expo(factor=policy.base_delay, max_value=policy.max_delay)
+    next(ceilings)  # backoff's generators start with a priming yield
+    for ceiling in ceilings:
+        yield backoff.full_jitter(ceiling)
 
 
-def _rate_limit_wait(policy: RetryPolicy, error: RateLimitedError, attempt: int) -> float:
+def _rate_limit_wait(error: RateLimitedError, fallback: Iterator[float]) -> float:
     if error.retry_after is None:
-        return _full_jitter(policy, attempt)
-    # Wait at least what LaunchDarkly asked, plus a little jitter so that many waiting
-    # coroutines do not all come back in the same millisecond.
-    return error.retry_after + random.uniform(0, min(1.0, 0.1 * error.retry_after + 0.05))  # noqa: S311
+        return next(fallback)
+    # At least what LaunchDarkly asked, and a little more so that many waiting calls do
+    # not all come back in the same millisecond.
+    spread = min(1.0, 0.1 * error.retry_after + 0.05)
+    return error.retry_after + random.uniform(0, spread)  # noqa: S311 - jitter
 
 
-def _waits(policy: RetryPolicy, deadline: float | None) -> Generator[float | None, Any, None]:
-    """backoff wait generator: receives each error, yields the wait before the next try.
-
-    A wait that would overrun the call's deadline ends the generator, which makes
-    backoff give up and re-raise at once instead of sleeping into a certain timeout.
-    """
-    attempt = 0
-    error = yield None
-    while True:
-        attempt += 1
-        if isinstance(error, RateLimitedError):
-            wait = _rate_limit_wait(policy, error, attempt)
-        else:
-            wait = _full_jitter(policy, attempt)
-        if deadline is not None and time.monotonic() + wait >= deadline:
-            return
-        error = yield wait
-
-
-def _log_backoff(details: Any) -> None:
-    error = details["exception"]
-    status = getattr(error, "status", None) or type(error).__name__
-    logger.debug(
-        "retrying %s %s after %s in %.2fs (attempt %d)",
-        getattr(error, "method", "?"),
-        getattr(error, "path", "?"),
-        status,
-        details["wait"],
-        details["tries"],
-    )
-
-
-async def retry_after_failure(
+async def retrying(
     attempt: Callable[[], Awaitable[T]],
-    error: LaunchDarklyError,
     policy: RetryPolicy,
+    clock: Clock,
     deadline: float | None,
 ) -> T:
-    """Carry on a call whose first attempt failed with ``error``, under ``policy``.
+    """Run ``attempt`` until it succeeds, fails for good, or time runs out."""
+    waits: Iterator[float] | None = None
+    tries = 0
+    while True:
+        tries += 1
+        try:
+            return await attempt()
+        except LaunchDarklyError as error:
+            if tries >= policy.max_attempts or not is_retryable(policy, error):
+                raise
+            waits = waits or _backoff(policy)
+            if isinstance(error, RateLimitedError):
+                wait = _rate_limit_wait(error, waits)
+            else:
+                wait = next(waits)
+            if deadline is not None and clock.monotonic() + wait >= deadline:
+                raise
+            _log_retry(error, wait, tries)
+        await clock.sleep(wait)
 
-    The first attempt of every call runs bare; backoff, and its bookkeeping, only take
-    over once an attempt has failed, which keeps the common path cheap. ``error`` is
-    raised again if it is not worth a retry.
-    """
-    if policy.max_attempts == 1 or not is_retryable(policy, error):
-        raise error
-    failed = [error]
 
-    async def again() -> T:
-        if failed:
-            raise failed.pop()  # hands the first failure to backoff to pick the wait
-        return await attempt()
-
-    def give_up(error: Exception) -> bool:
-        return not (isinstance(error, LaunchDarklyError) and is_retryable(policy, error))
-
-    retrying: Callable[[], Awaitable[T]] = backoff.on_exception(
-        cast(Callable[..., Generator[float, None, None]], _waits),
-        LaunchDarklyError,
-        max_tries=policy.max_attempts,
-        giveup=give_up,
-        jitter=None,
-        on_backoff=_log_backoff,
-        logger=None,
-        policy=policy,
-        deadline=deadline,
-    )(again)
-    return await retrying()
+def _log_retry(error: LaunchDarklyError, wait: float, tries: int) -> None:
+    if logger.isEnabledFor(logging.DEBUG):
+        status = getattr(error, "status", None) or type(error).__name__
+        logger.debug(
+            "retrying %s %s after %s in %.2fs (attempt %d)",
+            getattr(error, "method", "?"),
+            getattr(error, "path", "?"),
+            status,
+            wait,
+            tries,
+        )

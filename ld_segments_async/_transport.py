@@ -1,77 +1,119 @@
-"""The session of a client and the one coroutine every request goes through.
+"""The one way out to the network: a client's session, one attempt coroutine for every
+exchange (API calls, multipart uploads, export downloads), and the retry loop around it.
 
-An attempt takes a concurrency slot, then a claim on the rate-limit budgets, sends,
-and reads the whole body inside the ``async with`` of the response: no live response
-leaves this module, so cancelling a call at any point gives its connection back.
-Retries take over after a first failed attempt (see :mod:`._retry`).
+An attempt takes its turn (a concurrency slot, then the rate-limit governor's claim),
+sends with the headers its origin may see (the key goes to the API's own scheme, host
+and port only), reads the whole body inside the ``async with`` of the response (no live
+response leaves this module, so cancelling at any point gives the connection back),
+tells the governor what the answer said, and turns a status that is not success into an
+error (:mod:`._outcomes`). Retries are :mod:`._retry`'s; bodies are read by
+:mod:`._reading`, bounded after decompression.
+
+aiohttp resends a GET or DELETE by itself when a pooled connection breaks; the client's
+session carries :func:`resend_guard`, which refuses that, so that only the retry loop,
+which knows the method and counts attempts, sends anything twice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import platform
 import time
 import warnings
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from functools import lru_cache, partial
-from typing import Any
+from typing import NoReturn
 
 import aiohttp
 from attrs import define
 from yarl import URL
 
-from ._clock import SYSTEM_CLOCK, Clock
-from ._exchange import FAILURES, Request, Response, api_error, too_large, transport_error
+from ._clock import Clock
+from ._credential import Credential
+from ._exchange import Request, Response, Sink
 from ._governor import Governor, Ticket
-from ._rate_headers import read_news
-from ._retry import retry_after_failure
+from ._outcomes import FAILURES, ResendRefused, error_of, failure_of
+from ._rate_headers import RateLimitNews, read_news
+from ._reading import ACCEPT_ENCODING, read_body, stream_body
+from ._retry import retrying
 from .config import ClientConfig, RetryPolicy, Timeout
-from .errors import LaunchDarklyError, RateLimitedError, RequestTimeoutError
+from .errors import DecodeError, RateLimitedError, RequestTimeoutError
 
-__all__ = ["Call", "OutOfTimeError", "Transport"]
+__all__ = ["Call", "OutOfTimeError", "Transport", "resend_guard"]
 
 logger = logging.getLogger("ld_segments_async")
 
-_CHUNK = 256 * 1024
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_MAX_REDIRECTS = 5
+_NO_CONTENT_TYPE = ("Content-Type",)
+"""A body-less POST goes without one (aiohttp would say application/octet-stream)."""
+
+DOWNLOAD_ROUTE = "download"
+"""The route of export file downloads: their path is a link, not a template."""
+
+_SENDS: ContextVar[list[int] | None] = ContextVar("ld_segments_async_sends", default=None)
+
+
+async def resend_guard(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """An aiohttp client middleware that refuses aiohttp's own resend of this client's
+    requests (other requests of the session pass untouched). The client's own session
+    has it; give it to a session you pass in (``ClientSession(middlewares=[resend_guard])``)
+    for the same guarantee."""
+    sends = _SENDS.get()
+    if sends is not None:
+        sends[0] += 1
+        if sends[0] > 1:
+            raise ResendRefused
+    return await handler(request)
 
 
 class OutOfTimeError(RequestTimeoutError):
-    """The rate-limit window ends after the call's deadline: retrying cannot help."""
+    """The call's turn under the rate limit comes after its deadline: retrying cannot help."""
 
     final = True
 
 
 @define
 class Call:
-    """One call of the client: its request, policies, deadline and attempt count.
-
-    ``transfer`` marks an upload or a download: its attempts run as long as bytes keep
-    flowing (the read timeout), not within the retry budget, which is sized for ordinary
-    requests and would cut a 40 MB file short on a slow link.
-    """
+    """One call of the client: its request, policies, deadline and attempts so far."""
 
     request: Request
+    url: URL
     retry: RetryPolicy
     timeout: Timeout
     deadline: float | None
-    clock: Clock
-    transfer: bool = False
-    attempts: int = 0
+    transfer: bool
+    """An upload or download: attempts last as long as bytes flow (the read timeout)."""
     order: int | None = None
     """The call's place in the rate-limit queue, kept across its retries."""
+    attempts: int = 0
 
-    def client_timeout(self) -> aiohttp.ClientTimeout:
-        total = self.timeout.total
-        if self.deadline is not None and not self.transfer:
-            left = self.deadline - self.clock.monotonic()
-            # Whole seconds (rounded down) while far from the deadline, so that the same
-            # few ClientTimeout objects serve every call.
-            left = math.floor(left) if left >= 2 else max(0.001, left)
-            total = left if total is None else min(total, left)
-        return _client_timeout(total, self.timeout.connect, self.timeout.read)
+    def client_timeout(self, now: float) -> aiohttp.ClientTimeout:
+        timeout = self.timeout
+        if self.transfer:
+            # Big bodies: as long as bytes keep coming (aiohttp's per-read timer).
+            return _client_timeout(timeout.total, timeout.connect, timeout.read)
+        # Small bodies arrive at once, so the read timeout bounds the whole attempt: one
+        # timer per attempt instead of aiohttp's timer reset on every read (38,000 fewer
+        # instructions per call, a sixth of the client's own cost; benchmarks/RESULTS.md).
+        total = timeout.total
+        if timeout.read is not None:
+            total = _least(total, timeout.read)
+        if self.deadline is not None:
+            left = self.deadline - now
+            # Whole seconds while far from the deadline, so that a few ClientTimeout
+            # objects serve every call.
+            total = _least(total, math.floor(left) if left >= 2 else max(0.001, left))
+        return _client_timeout(total, timeout.connect, None)
+
+
+def _least(a: float | None, b: float) -> float:
+    return b if a is None else min(a, b)
 
 
 @lru_cache(maxsize=256)
@@ -81,60 +123,100 @@ def _client_timeout(
     return aiohttp.ClientTimeout(total=total, sock_connect=connect, sock_read=read)
 
 
-def _user_agent(config: ClientConfig) -> str:
-    return f"{config.user_agent} python/{platform.python_version()} aiohttp/{aiohttp.__version__}"
-
-
 class _Turn:
     """A concurrency slot and (if ``governed``) a claim on the rate-limit budgets for one
-    attempt; the governor hears the answer's ``headers`` when the turn ends."""
+    attempt; the governor hears the answer when the turn ends, whatever happened."""
 
-    __slots__ = ("call", "governed", "headers", "status", "ticket", "transport")
+    __slots__ = ("call", "governed", "governor", "news", "slots", "status", "ticket")
 
-    def __init__(self, transport: Transport, call: Call, governed: bool) -> None:
-        self.transport = transport
+    def __init__(
+        self,
+        slots: asyncio.Semaphore | None,
+        governor: Governor,
+        call: Call,
+        governed: bool,
+    ) -> None:
+        self.slots = slots
+        self.governor = governor
         self.call = call
         self.governed = governed
-        self.headers: Mapping[str, str] | None = None
-        self.status: int | None = None
         self.ticket: Ticket | None = None
+        self.news: RateLimitNews | None = None
+        self.status: int | None = None
 
     async def __aenter__(self) -> _Turn:
-        await self.transport.slots.__aenter__()
+        if self.slots is not None:
+            await self.slots.acquire()
         try:
             if self.governed:
-                self.ticket = await self.transport.claim(self.call)
+                self.ticket = await self._claim()
         except BaseException:
-            await self.transport.slots.__aexit__(None, None, None)
+            if self.slots is not None:
+                self.slots.release()
             raise
         return self
+
+    async def _claim(self) -> Ticket:
+        call, governor = self.call, self.governor
+        request = call.request
+        if call.order is None:
+            call.order = governor.next_order()  # kept by its retries
+        route = f"{request.method} {request.route}"
+        ticket = governor.claim_now(route) or await governor.acquire(
+            route, call.deadline, call.order
+        )
+        if ticket is None:
+            raise OutOfTimeError(
+                "waiting for its turn in LaunchDarkly's rate-limit window would outlast the "
+                "call's deadline (RetryPolicy.total_timeout)",
+                method=request.method,
+                path=request.path,
+                request_sent=False,
+            )
+        return ticket
+
+    def heard(self, raw: aiohttp.ClientResponse) -> None:
+        self.status = raw.status
+        self.news = read_news(raw.headers)
 
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             if self.ticket is not None:
-                news = None if self.headers is None else read_news(self.headers)
-                self.transport.governor.release(self.ticket, news, self.status)
+                self.governor.release(self.ticket, self.news, self.status)
         finally:
-            await self.transport.slots.__aexit__(None, None, None)
+            if self.slots is not None:
+                self.slots.release()
+
+
+def _same_origin(url: URL, other: URL) -> bool:
+    return (url.scheme, url.host, url.port) == (other.scheme, other.host, other.port)
+
+
+Consume = Callable[[aiohttp.ClientResponse, Call], Awaitable[Response]]
+"""Reads an answer's body (inside the response's ``async with``)."""
 
 
 class Transport:
-    """Owns the aiohttp session of one client and runs every request through it."""
+    """Owns the aiohttp session of one client and runs every exchange through it."""
 
     def __init__(
         self,
         config: ClientConfig,
-        api_key: str,
+        credential: Credential,
         session: aiohttp.ClientSession | None,
-        clock: Clock = SYSTEM_CLOCK,
+        clock: Clock,
     ) -> None:
         self.config = config
         self.clock = clock
-        self.headers = {
-            "Authorization": api_key,
+        self._credential = credential
+        self._headers = {
             "LD-API-Version": config.api_version,
-            "User-Agent": _user_agent(config),
+            "User-Agent": (
+                f"{config.user_agent} python/{platform.python_version()} "
+                f"aiohttp/{aiohttp.__version__}"
+            ),
             "Accept": "application/json",
+            "Accept-Encoding": ACCEPT_ENCODING,
         }
         self.base = URL(config.base_url)
         self.governor = Governor(
@@ -143,11 +225,7 @@ class Transport:
             max_window=config.retry.max_reset_wait,
             clock=clock,
         )
-        self.slots: contextlib.AbstractAsyncContextManager[Any] = (
-            asyncio.Semaphore(config.max_concurrency)
-            if config.max_concurrency is not None
-            else contextlib.nullcontext()
-        )
+        self._slots = asyncio.Semaphore(config.max_concurrency) if config.max_concurrency else None
         self._session = session
         self._owns_session = session is None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -155,6 +233,9 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"<Transport {self.config.base_url}>"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a client's transport holds a connection pool and the API key")
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -181,12 +262,11 @@ class Transport:
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
-                connector=connector, trust_env=self.config.trust_env
+                connector=connector,
+                trust_env=self.config.trust_env,
+                middlewares=(resend_guard,),
+                trace_configs=list(self.config.trace_configs) or None,
             )
-            # aiohttp silently resends a GET or DELETE once when a pooled connection
-            # breaks. Retries are ours to count: a DELETE resent after it was applied
-            # finds the segment gone, and only a retry may take that 404 for success.
-            self._session._retry_connection = False
         return self._session
 
     async def close(self) -> None:
@@ -205,99 +285,175 @@ class Transport:
                 stacklevel=3,
             )
 
-    # -- requests ------------------------------------------------------------
+    # -- exchanges -----------------------------------------------------------
 
-    async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
-        """Send ``request`` with retries; return the response or raise an error."""
+    def _call(self, request: Request, retry: RetryPolicy, timeout: Timeout, transfer: bool) -> Call:
         now = self.clock.monotonic()
         deadline = None if retry.total_timeout is None else now + retry.total_timeout
-        # A body factory is a streamed upload: a transfer.
-        call = Call(request, retry, timeout, deadline, self.clock, transfer=callable(request.body))
+        return Call(request, self._target(request), retry, timeout, deadline, transfer)
+
+    async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
+        """Send ``request`` (with retries); its response, or an error."""
+        call = self._call(request, retry, timeout, request.transfer)
+        attempt = partial(self._attempt, call, self._read)
+        return await retrying(attempt, retry, self.clock, call.deadline)
+
+    async def download(
+        self,
+        request: Request,
+        sink: Sink,
+        *,
+        expected_size: int | None,
+        retry: RetryPolicy,
+        timeout: Timeout,
+    ) -> int:
+        """Stream the file at ``request.path`` (a link: absolute, or relative to the API)
+        into ``sink``, following redirects; the bytes written.
+
+        Only a 200 is a file. Its size is capped by ``expected_size`` (plus a margin)
+        when known, else by ``max_download_size``, and checked when nothing else frames it.
+        """
+        limit = self.config.max_download_size
+        if expected_size is not None:
+            limit = min(limit, expected_size + max(64 * 1024, expected_size // 100))
+        written = 0
+
+        async def stream(raw: aiohttp.ClientResponse, call: Call) -> Response:
+            nonlocal written
+            if 200 < raw.status < 300:
+                raise DecodeError(
+                    f"expected the export file (200), got a {raw.status}",
+                    status=raw.status,
+                    method=call.request.method,
+                    path=call.request.path,
+                )
+            if raw.status != 200:
+                return await self._read(raw, call)
+            sink.restart()
+            written = await stream_body(raw, call.request, sink, limit, expected_size)
+            return Response(raw.status, raw.headers, b"", call.request)
+
+        call = self._call(request, retry, timeout, transfer=True)
+        await retrying(lambda: self._attempt(call, stream), retry, self.clock, call.deadline)
+        return written
+
+    async def _read(self, raw: aiohttp.ClientResponse, call: Call) -> Response:
+        body = await read_body(raw, call.request, self.config.max_body_size)
+        return Response(raw.status, raw.headers, body, call.request)
+
+    def _target(self, request: Request) -> URL:
+        query = f"?{request.query}" if request.query else ""
+        if request.route != DOWNLOAD_ROUTE:
+            return URL(f"{self.config.base_url}{request.path}{query}", encoded=True)
+        return self._resolve(self.base, request.path + query, request)
+
+    @staticmethod
+    def _resolve(base: URL, link: str, request: Request) -> URL:
+        """``link`` against ``base``; a DecodeError if it is no http(s) URL, or carries
+        credentials of its own (they would go to whoever it names)."""
         try:
-            return await self._attempt(call)
-        except LaunchDarklyError as error:
-            return await retry_after_failure(partial(self._attempt, call), error, retry, deadline)
-
-    def turn(self, call: Call, *, governed: bool = True) -> _Turn:
-        """The slots one attempt of ``call`` needs (``async with``)."""
-        return _Turn(self, call, governed)
-
-    async def claim(self, call: Call) -> Ticket:
-        """A claim on the rate-limit budgets, waiting for the window if they are spent."""
-        route = f"{call.request.method} {call.request.route}"
-        if call.order is None:
-            call.order = self.governor.next_order()
-        ticket = await self.governor.acquire(route, call.deadline, call.order)
-        if ticket is None:
-            raise OutOfTimeError(
-                "waiting for LaunchDarkly's rate-limit window would outlast the call's time",
-                method=call.request.method,
-                path=call.request.path,
-                request_sent=False,
+            target = base.join(URL(link, encoded=True))
+            usable = target.scheme in ("http", "https") and bool(target.host)
+        except ValueError:
+            usable = False
+        if not usable:
+            raise DecodeError(
+                f"{link[:100]!r} is not an http(s) URL", method=request.method, path=request.path
             )
-        return ticket
+        if target.user is not None or target.password is not None:
+            raise DecodeError(
+                "a link that carries credentials is refused",
+                method=request.method,
+                path=request.path,
+            )
+        return target
 
-    async def _attempt(self, call: Call) -> Response:
+    async def _attempt(self, call: Call, consume: Consume) -> Response:
         call.attempts += 1
         request = call.request
         session = self.session()
-        query = f"?{request.query}" if request.query else ""
-        url = URL(f"{self.config.base_url}{request.path}{query}", encoded=True)
-        headers = self.headers
-        if request.content_type is not None:
-            headers = {**headers, "Content-Type": request.content_type}
-        async with self.turn(call) as turn:
-            body = request.body() if callable(request.body) else request.body
-            started = time.perf_counter()
-            try:
-                async with session.request(
-                    request.method,
-                    url,
-                    headers=headers,
-                    data=body,
-                    timeout=call.client_timeout(),
-                    allow_redirects=False,
-                ) as raw:
-                    turn.headers, turn.status = raw.headers, raw.status
-                    response = Response(raw.status, raw.headers, await self.read(raw, request))
-            except FAILURES as exc:
-                raise transport_error(exc, request) from None
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d in %.1f ms (attempt %d)",
-                request.method,
-                request.path,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-                call.attempts,
-            )
-        if response.status < 400:
+        target = call.url
+        follow = request.route == DOWNLOAD_ROUTE
+        trusted = not follow or _same_origin(target, self.base)  # API calls go to base_url
+        started = time.perf_counter() if logger.isEnabledFor(logging.DEBUG) else 0.0
+        async with _Turn(self._slots, self.governor, call, governed=trusted) as turn:
+            for _ in range(_MAX_REDIRECTS + 1):
+                failure = None
+                body = request.body() if callable(request.body) else request.body
+                sends = _SENDS.set([0])
+                try:
+                    async with session.request(
+                        request.method,
+                        target,
+                        headers=self._headers_for(request, trusted),
+                        data=body,
+                        timeout=call.client_timeout(self.clock.monotonic()),
+                        allow_redirects=False,
+                        auto_decompress=False,
+                        skip_auto_headers=_NO_CONTENT_TYPE if body is None else None,
+                    ) as raw:
+                        if trusted:
+                            turn.heard(raw)  # only the API's answers tell its budgets
+                        if follow and raw.status in _REDIRECTS:
+                            target = self._redirect(raw, target, request)
+                            trusted = trusted and _same_origin(target, self.base)
+                            continue
+                        response = await consume(raw, call)
+                        break
+                except FAILURES as exc:
+                    failure = failure_of(exc, request)
+                finally:
+                    _SENDS.reset(sends)
+                if failure is not None:
+                    raise failure  # outside the except: aiohttp's error is not its context
+            else:
+                what = f"more than {_MAX_REDIRECTS} redirects"
+                raise DecodeError(what, method=request.method, path=request.path)
+        self._log(call, response.status, started)
+        if 200 <= response.status < 300:
             return response
-        if response.status == 404 and request.accept_404_on_retry and call.attempts > 1:
-            return response
-        raise self.error(call, response)
-
-    def error(self, call: Call, response: Response) -> LaunchDarklyError:
-        """The error for an error response. A 429 holds every request of the client, not
-        only this one, for no longer than a wait the retry policy would honour."""
-        error = api_error(call.request, response, call.retry, self.clock.time())
-        if isinstance(error, RateLimitedError) and read_news(response.headers) is None:
+        error = error_of(request, response, call.retry, self.clock.time())
+        assert error is not None
+        if isinstance(error, RateLimitedError) and turn.news is None:
             # A 429 naming no budget (LaunchDarkly's IP-based limit): hold everything.
             pause = call.retry.base_delay if error.retry_after is None else error.retry_after
             self.governor.pause(min(pause, call.retry.max_retry_after))
-        return error
+        if response.status == 404 and request.accept_404_on_retry and call.attempts > 1:
+            return response
+        raise error
 
-    async def read(self, raw: aiohttp.ClientResponse, request: Request) -> bytes:
-        """The whole body of ``raw``: at most ``max_body_size`` bytes."""
-        limit = self.config.max_body_size
-        if raw.content_length is not None:
-            if raw.content_length > limit:
-                raise too_large(request, raw.status, limit)
-            return await raw.read()
-        chunks, size = [], 0
-        async for chunk in raw.content.iter_chunked(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise too_large(request, raw.status, limit)
-            chunks.append(chunk)
-        return b"".join(chunks)
+    def _headers_for(self, request: Request, trusted: bool) -> dict[str, str]:
+        # Built for each send, never kept: the key is in no object but the credential.
+        headers = dict(self._headers)
+        if request.content_type is not None:
+            headers["Content-Type"] = request.content_type
+        if request.route == DOWNLOAD_ROUTE:
+            headers["Accept"] = "text/csv, */*"
+        if not trusted:
+            del headers["LD-API-Version"]
+            return headers
+        headers["Authorization"] = self._credential.authorization
+        return headers
+
+    def _redirect(self, raw: aiohttp.ClientResponse, target: URL, request: Request) -> URL:
+        location = raw.headers.get("Location")
+        if not location:
+            raise DecodeError(
+                f"a {raw.status} redirect without a Location",
+                status=raw.status,
+                method=request.method,
+                path=request.path,
+            )
+        return self._resolve(target, location, request)
+
+    @staticmethod
+    def _log(call: Call, status: int, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d in %.1f ms (attempt %d)",
+                call.request.method,
+                call.request.path,
+                status,
+                (time.perf_counter() - started) * 1000,
+                call.attempts,
+            )

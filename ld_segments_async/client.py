@@ -7,23 +7,24 @@ import copy
 import os
 import time
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import quote, urlencode
 
 import aiohttp
 
 from . import _bodies, _paths
 from ._clock import SYSTEM_CLOCK, Clock
-from ._download import download
-from ._exchange import Request, Response, Sink
+from ._credential import Credential
+from ._exchange import Request, Response
+from ._exports import download_export, export_keys
 from ._transport import Transport
 from ._upload import CsvFile, ImportFile, csv_files, multipart_body, open_csv
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
 from .converter import converter, explain
-from .errors import DecodeError, JobFailedError, PartialPatchError
+from .errors import JobFailedError, PartialPatchError
 from .jobs import (
     DEFAULT_POLL,
     EXPORT_FAILED,
@@ -31,8 +32,6 @@ from .jobs import (
     IMPORT_PARKED,
     PollSchedule,
     ProgressCallback,
-    download_keys,
-    download_to_file,
     export_done,
     export_file_link,
     import_done,
@@ -78,20 +77,6 @@ EXPIRING_TARGETS = "/api/v2/segments/{projectKey}/{segmentKey}/expiring-targets/
 EXPIRING_USER_TARGETS = (
     "/api/v2/segments/{projectKey}/{segmentKey}/expiring-user-targets/{environmentKey}"
 )
-
-
-def _api_key(api_key: str | None) -> str:
-    key = api_key if api_key is not None else os.environ.get("LD_API_KEY")
-    if not key:
-        raise ValueError("no API key: pass api_key= or set LD_API_KEY")
-    if not isinstance(key, str) or any(c in key for c in "\r\n\0"):
-        raise ValueError("the API key must be a single-line string")
-    if key.startswith(("sdk-", "mob-")):
-        raise ValueError(
-            "this is an SDK or mobile key; LaunchDarkly's REST API needs a personal or "
-            "service access token"
-        )
-    return key
 
 
 def _timeout(timeout: Timeout | float | None) -> Timeout:
@@ -157,13 +142,18 @@ class SegmentsClient:
         trust_env: take proxies and ``.netrc`` from the environment.
         ssl: an :class:`ssl.SSLContext` (custom CA bundle, client certificates).
         user_agent: replaces the leading product token of ``User-Agent``.
-        max_body_size: the largest response body read into memory, in bytes.
+        max_body_size: the largest response body read into memory, in bytes, counted
+            after decompression.
         max_concurrency: requests in flight at once, whatever the pool size.
         rate_limit_reserve: requests of each LaunchDarkly rate-limit budget left unused
             per window (see :mod:`ld_segments_async._governor`).
         rate_limit_share: the largest fraction (0 < share <= 1) of each rate-limit
             budget this client spends per window, to leave room for the other services
             of the account.
+        max_download_size: the largest export file downloaded when the export does not
+            say its size.
+        trace_configs: ``aiohttp.TraceConfig`` objects for the client's own session
+            (tracing: OpenTelemetry's aiohttp instrumentation, or your own hooks).
         clock: where the client's waits take their time (monotonic and wall clocks,
             and sleep); for tests on a virtual clock.
 
@@ -190,6 +180,8 @@ class SegmentsClient:
         max_concurrency: int | None = None,
         rate_limit_reserve: int = 1,
         rate_limit_share: float = 1.0,
+        max_download_size: int = 16 * 1024**3,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
         clock: Clock | None = None,
     ) -> None:
         options: dict[str, Any] = {}
@@ -208,9 +200,12 @@ class SegmentsClient:
             max_concurrency=max_concurrency,
             rate_limit_reserve=rate_limit_reserve,
             rate_limit_share=rate_limit_share,
+            max_download_size=max_download_size,
+            trace_configs=trace_configs,
             **options,
         )
-        self._transport = Transport(config, _api_key(api_key), session, clock or SYSTEM_CLOCK)
+        credential = Credential(api_key)
+        self._transport = Transport(config, credential, session, clock or SYSTEM_CLOCK)
         self._retry = config.retry
         self._timeout = config.timeout
         self._is_view = False
@@ -223,6 +218,17 @@ class SegmentsClient:
     def __repr__(self) -> str:
         config = self.config
         return f"SegmentsClient(base_url={config.base_url!r}, api_version={config.api_version!r})"
+
+    def __copy__(self) -> SegmentsClient:
+        view = object.__new__(type(self))
+        view.__dict__.update(self.__dict__)
+        return view
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError(
+            "a SegmentsClient holds a connection pool and an API key: create one in each "
+            "process instead of pickling it"
+        )
 
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeout: Timeout | float | None = None
@@ -289,21 +295,16 @@ class SegmentsClient:
         data = response.json()
         try:
             return converter.structure(data, model)
-        except Exception:
-            raise DecodeError(
-                f"response is not a valid {model.__name__}: {explain(data, model)}",
-                status=response.status,
-                body=response.body,
-            ) from None
+        except Exception:  # any cattrs failure; described with its JSON paths
+            problems = explain(data, model)
+        raise response.decode_error(f"the response is not a valid {model.__name__}: {problems}")
 
     @staticmethod
     def _location_id(response: Response) -> str:
         job_id = _paths.id_from_location(response.headers.get("Location"))
         if job_id is None:
-            raise DecodeError(
-                "LaunchDarkly accepted the job but sent no Location header to identify it",
-                status=response.status,
-                body=response.body,
+            raise response.decode_error(
+                "LaunchDarkly accepted the job but sent no usable Location header to identify it"
             )
         return job_id
 
@@ -591,6 +592,7 @@ class SegmentsClient:
             timeout=timeout,
             on_progress=on_progress,
             schedule=poll,
+            clock=self._transport.clock,
         )
 
     async def import_big_segment(
@@ -645,6 +647,7 @@ class SegmentsClient:
                         timeout=left,
                         on_progress=on_progress,
                         schedule=poll,
+                        clock=self._transport.clock,
                     )
                 except JobFailedError as error:
                     raise JobFailedError(error.job, completed=completed) from None
@@ -703,6 +706,7 @@ class SegmentsClient:
             timeout=timeout,
             on_progress=on_progress,
             schedule=poll,
+            clock=self._transport.clock,
         )
 
     async def download_big_segment_export(
@@ -717,7 +721,9 @@ class SegmentsClient:
         Raises:
             ValueError: the export has no file link yet.
         """
-        return await download_to_file(self._download, export_file_link(export), path)
+        return await download_export(
+            self._transport, export, path, retry=self._retry, timeout=self._timeout
+        )
 
     def iter_big_segment_export_keys(self, export: Export) -> AsyncIterator[str]:
         """The keys of a complete export (first CSV column), downloaded then read lazily.
@@ -725,10 +731,8 @@ class SegmentsClient:
         Raises:
             ValueError: the export has no file link yet.
         """
-        return download_keys(self._download, export_file_link(export))
-
-    async def _download(self, href: str, sink: Sink) -> None:
-        await download(self._transport, href, sink, retry=self._retry, timeout=self._timeout)
+        export_file_link(export)  # no file yet: a ValueError now, not on first iteration
+        return export_keys(self._transport, export, retry=self._retry, timeout=self._timeout)
 
     # -- big segments: targets and membership --------------------------------
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import ssl
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -32,7 +33,9 @@ class Timeout:
 
     Attributes:
         connect: establishing a TCP + TLS connection.
-        read: waiting for the next bytes of a response.
+        read: waiting for the answer. An ordinary call's attempt gets ``read`` seconds
+            for the whole of it (connecting included); an upload or a download waits at
+            most ``read`` for its next bytes, however long the whole transfer takes.
         total: one whole attempt, from sending to the last byte read. The time of a whole
             call including its retries is bounded by :attr:`RetryPolicy.total_timeout`.
     """
@@ -86,6 +89,10 @@ class RetryPolicy:
         return cls(max_attempts=1)
 
 
+def _as_tuple(values: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(values)
+
+
 def _share(_: object, attribute: Attribute[Any], value: float) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 1:
         raise ValueError(f"{attribute.name} must be a number with 0 < share <= 1, got {value!r}")
@@ -136,7 +143,12 @@ class ClientConfig:
             costs a filesystem lookup per request).
         ssl: an :class:`ssl.SSLContext` for custom CAs or client certificates; TLS
             verification is always on unless the context turns it off.
-        max_body_size: the largest response body read into memory, in bytes.
+        max_body_size: the largest response body read into memory, in bytes (counted
+            after decompression).
+        max_download_size: the largest export file downloaded when the export does not
+            say its size (when it does, that size plus a margin is the cap).
+        trace_configs: ``aiohttp.TraceConfig`` objects given to the client's own session
+            (OpenTelemetry's aiohttp instrumentation, or your own hooks).
         max_concurrency: requests in flight at once (None: up to ``max_connections``);
             further calls wait their turn without holding a connection.
         rate_limit_reserve: requests of each rate-limit budget left unused per window,
@@ -157,6 +169,8 @@ class ClientConfig:
     trust_env: bool = False
     ssl: ssl.SSLContext | None = field(default=None, eq=False)
     max_body_size: int = field(default=64 * 1024 * 1024, validator=validators.ge(1))
+    max_download_size: int = field(default=16 * 1024**3, validator=validators.ge(1))
+    trace_configs: tuple[Any, ...] = field(default=(), converter=_as_tuple, eq=False)
     max_concurrency: int | None = field(
         default=None, validator=validators.optional(validators.ge(1))
     )

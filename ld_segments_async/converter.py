@@ -51,10 +51,30 @@ def _expect(*kinds: type) -> Callable[[Any, Any], Any]:
     return check
 
 
+_PRIMITIVES: dict[Any, tuple[type, ...]] = {
+    str: (str,),
+    bool: (bool,),
+    int: (int,),
+    float: (float, int),
+}
+
+
 def _optional_factory(converter: Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
     # cattrs dispatches the inner type of ``X | None`` on every value; resolve it once.
+    # Optional primitives and string lists (most fields of a segment) are checked in one
+    # call instead of two: a third of the time of decoding a small segment.
     def factory(union: Any) -> Callable[[Any, Any], Any]:
         (inner,) = (arg for arg in get_args(union) if arg is not NoneType)
+        kinds = _PRIMITIVES.get(inner) or ((list,) if inner in _PASSTHROUGH_LISTS else None)
+        if kinds is not None:
+            kind = kinds[0].__name__
+
+            def check(value: Any, _: Any) -> Any:
+                if value is None or value.__class__ in kinds:
+                    return value
+                raise TypeError(f"expected {kind} or null, got {type(value).__name__}")
+
+            return check
         hook = converter.get_structure_hook(inner)
 
         def structure(value: Any, _: Any) -> Any:
@@ -145,6 +165,18 @@ def _strict_lists(converter: Converter) -> Callable[[Any], Callable[[Any, Any], 
     # cattrs turns any iterable into a list: a JSON object where an array belongs would
     # silently become its keys.
     def factory(list_type: Any) -> Callable[[Any, Any], Any]:
+        (element,) = get_args(list_type) or (Any,)
+        if attrs.has(element) and not converter.detailed_validation:
+            # Lists of models, without cattrs' error bookkeeping (the detailed twin keeps
+            # it, to explain a failure).
+            hook = converter.get_structure_hook(element)
+
+            def models(value: Any, _: Any) -> Any:
+                if value.__class__ is not list:
+                    raise TypeError(f"expected a JSON array, got {type(value).__name__}")
+                return [hook(item, element) for item in value]
+
+            return models
         structure = list_structure_factory(list_type, converter)
 
         def strict(value: Any, _: Any) -> Any:
@@ -191,7 +223,7 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
     converter.register_structure_hook(bool, _expect(bool))
     converter.register_structure_hook(int, _expect(int))
     converter.register_structure_hook(float, _expect(float, int))
-    converter.register_structure_hook(Any, lambda value, _: value)
+    converter.register_structure_hook_func(lambda t: t is Any, lambda value, _: value)
     converter.register_structure_hook_factory(_is_optional, _optional_factory(converter))
     converter.register_structure_hook_factory(_is_model_mapping, _model_mapping_factory(converter))
     converter.register_structure_hook_factory(_is_list, _strict_lists(converter))

@@ -25,6 +25,7 @@ __all__ = [
     "NotFoundError",
     "PartialPatchError",
     "RateLimitedError",
+    "RedirectError",
     "RequestTimeoutError",
     "ServerError",
     "TransportError",
@@ -154,6 +155,20 @@ class ServerError(ApiError):
     """5xx: LaunchDarkly (or a proxy in front of it) failed."""
 
 
+class RedirectError(ApiError):
+    """3xx: the API answered with a redirect (often a proxy's login page). LaunchDarkly's
+    API never redirects its calls, so one is never followed, never taken for success and
+    never a source of job ids.
+
+    Attributes:
+        location: the ``Location`` header (``None`` if absent).
+    """
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("Location")
+
+
 _ERRORS_BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequestError,
     401: UnauthorizedError,
@@ -170,6 +185,8 @@ def error_for_status(status: int) -> type[ApiError]:
     """The :class:`ApiError` subclass for an HTTP status."""
     if status >= 500:
         return ServerError
+    if 300 <= status < 400:
+        return RedirectError
     return _ERRORS_BY_STATUS.get(status, ApiError)
 
 
@@ -210,18 +227,47 @@ class RequestTimeoutError(TransportError):
 
 
 class DecodeError(LaunchDarklyError):
-    """A response body was not what the spec says: not JSON, truncated, or not the
-    expected shape.
+    """A response body was not what the spec says: not JSON, too large, cut short, or not
+    the expected shape.
 
     Attributes:
-        status: the HTTP status of the response.
+        status: the HTTP status of the response (0 if none was read).
         body_excerpt: the first bytes of the body, for diagnosis.
+        method: the HTTP method of the request.
+        path: the request path.
     """
 
-    def __init__(self, message: str, *, status: int = 0, body: bytes = b"") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int = 0,
+        body: bytes = b"",
+        method: str = "",
+        path: str = "",
+    ) -> None:
         self.status = status
-        self.body_excerpt = body[:200]
-        super().__init__(message)
+        self.body_excerpt = bytes(body[:200])
+        self.method = method
+        self.path = path
+        self.reason = message
+        where = f" ({method} {path}" + (f", status {status})" if status else ")") if method else ""
+        super().__init__(message + where)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_decode_error, (type(self), dict(self.__dict__)))
+
+
+def _rebuild_decode_error(cls: type[DecodeError], state: dict[str, Any]) -> DecodeError:
+    error = cls(
+        state["reason"],
+        status=state["status"],
+        body=state["body_excerpt"],
+        method=state["method"],
+        path=state["path"],
+    )
+    error.__dict__.update(state)
+    return error
 
 
 class _PicklableByState(Exception):

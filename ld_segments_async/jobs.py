@@ -1,24 +1,16 @@
-"""Big-segment imports and exports: bounded waits, split uploads, atomic downloads."""
+"""Big-segment jobs: bounded, backed-off waits until an import or export is done."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import csv
 import inspect
-import io
-import itertools
-import os
 import random
-import tempfile
-import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from pathlib import Path
-from typing import IO, Any, TypeVar
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, TypeVar
 
 from attrs import frozen
 
-from ._exchange import Sink
+from ._clock import SYSTEM_CLOCK, Clock
 from .errors import JobFailedError, JobTimeoutError
 from .models import Export, Import, ImportStatus
 
@@ -27,11 +19,8 @@ __all__ = [
     "EXPORT_FAILED",
     "IMPORT_FAILED",
     "IMPORT_PARKED",
-    "FileSink",
     "PollSchedule",
     "ProgressCallback",
-    "download_keys",
-    "download_to_file",
     "export_file_link",
     "wait_for_job",
 ]
@@ -106,15 +95,16 @@ async def wait_for_job(
     timeout: float | None,
     on_progress: ProgressCallback | None,
     schedule: PollSchedule,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Job:
     """Poll ``fetch`` until the job is ``done`` (returned), in a ``failed`` status
     (:class:`JobFailedError`) or ``parked`` (returned, to be acted upon), or until
     ``timeout`` seconds have passed (:class:`JobTimeoutError`)."""
-    deadline = None if timeout is None else time.monotonic() + timeout
+    deadline = None if timeout is None else clock.monotonic() + timeout
     last: Job | None = None
     delays = schedule.delays()
     while True:
-        left = None if deadline is None else deadline - time.monotonic()
+        left = None if deadline is None else deadline - clock.monotonic()
         if left is not None and left <= 0:
             raise JobTimeoutError(last, timeout or 0.0, job_id)
         try:
@@ -132,8 +122,8 @@ async def wait_for_job(
             return job
         delay = next(delays)
         if deadline is not None:
-            delay = min(delay, max(0.0, deadline - time.monotonic()))
-        await asyncio.sleep(delay)
+            delay = min(delay, max(0.0, deadline - clock.monotonic()))
+        await clock.sleep(delay)
 
 
 def export_file_link(export: Export) -> str:
@@ -158,86 +148,3 @@ def export_file_link(export: Export) -> str:
             "wait for it with wait_for_big_segment_export"
         )
     return str(chosen[0].href)
-
-
-class FileSink:
-    """Receives a download in a temporary file beside its destination, renamed into
-    place only once complete: an interrupted download never looks finished."""
-
-    def __init__(self, destination: str | os.PathLike[str]) -> None:
-        self.destination = Path(destination)
-        self.handle: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115
-            dir=self.destination.parent,
-            prefix=f".{self.destination.name}.",
-            suffix=".part",
-            delete=False,
-        )
-
-    def write(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
-
-    def restart(self) -> None:
-        self.handle.seek(0)
-        self.handle.truncate()
-
-    def commit(self) -> Path:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-        os.replace(self.handle.name, self.destination)
-        return self.destination
-
-    def discard(self) -> None:
-        self.handle.close()
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.handle.name)
-
-
-async def download_to_file(
-    download: Callable[[str, Sink], Awaitable[None]], href: str, destination: str | os.PathLike[str]
-) -> Path:
-    """Run ``download`` into ``destination`` atomically (see :class:`FileSink`)."""
-    sink = FileSink(destination)  # created here: a cancelled thread would leak the file
-    try:
-        await download(href, sink)
-        return await asyncio.to_thread(sink.commit)
-    except BaseException:
-        sink.discard()
-        raise
-
-
-class _SpoolSink:
-    def __init__(self) -> None:
-        self.handle: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-
-    def write(self, chunk: bytes) -> None:
-        self.handle.write(chunk)
-
-    def restart(self) -> None:
-        self.handle.seek(0)
-        self.handle.truncate()
-
-
-def _read_keys(reader: Iterator[list[str]], count: int) -> list[str]:
-    return [row[0] for row in itertools.islice(reader, count) if row and row[0]]
-
-
-async def download_keys(
-    download: Callable[[str, Sink], Awaitable[None]], href: str
-) -> AsyncIterator[str]:
-    """The first column of the CSV at ``href``, key by key.
-
-    The file is downloaded whole first (to memory, then disk past 8 MB), so no response
-    stays open while the caller consumes keys, and a failed download can be retried.
-    """
-    sink = _SpoolSink()
-    try:
-        await download(href, sink)
-        sink.handle.seek(0)
-        text = io.TextIOWrapper(sink.handle, encoding="utf-8", newline="")
-        reader = csv.reader(text)
-        while keys := await asyncio.to_thread(_read_keys, reader, 10_000):
-            for key in keys:
-                yield key
-    finally:
-        sink.handle.close()

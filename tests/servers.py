@@ -3,9 +3,10 @@ repeats pages, streams an endless body, speaks TLS...): real sockets all the sam
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import ssl
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -40,3 +41,31 @@ def segment_json(key: str, **fields: Any) -> dict[str, Any]:
         "generation": 1,
         **fields,
     }
+
+
+RawHandler = Callable[[bytes, asyncio.StreamWriter], Awaitable[None]]
+
+
+@contextlib.asynccontextmanager
+async def serving_raw(handler: RawHandler) -> AsyncIterator[str]:
+    """A bare TCP server on 127.0.0.1: ``handler`` gets each request's head (up to the
+    blank line) and writes whatever bytes it likes, framing included; the connection is
+    closed after it returns. For answers no HTTP library would send."""
+
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            await handler(head, writer)
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.close()
+        await server.wait_closed()

@@ -19,7 +19,7 @@ def test_api_key_and_base_url_from_the_environment(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("LD_BASE_URL", "https://app.eu.launchdarkly.com/")
     client = SegmentsClient()
     assert client.config.base_url == "https://app.eu.launchdarkly.com"
-    assert client._transport.headers["Authorization"] == API_KEY
+    assert client._transport._credential.authorization == API_KEY
 
 
 def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -27,7 +27,7 @@ def test_arguments_win_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("LD_BASE_URL", "https://app.eu.launchdarkly.com")
     client = SegmentsClient(API_KEY, base_url="https://app.launchdarkly.us")
     assert client.config.base_url == "https://app.launchdarkly.us"
-    assert client._transport.headers["Authorization"] == API_KEY
+    assert client._transport._credential.authorization == API_KEY
 
 
 def test_default_host_and_version(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -23,7 +23,7 @@ from settings import API_KEY, ENV, PROJECT
 from spec_strategies import document
 
 from ld_segments_async import DecodeError, RetryPolicy, SegmentBody, SegmentsClient, models
-from ld_segments_async._exchange import Response
+from ld_segments_async._exchange import Request, Response
 from ld_segments_async.converter import converter
 from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
@@ -112,7 +112,11 @@ def _without_nulls(value: Any) -> Any:
 
 
 def _decode(body: bytes, model: type) -> None:
-    SegmentsClient._decode(Response(200, {"Content-Type": "application/json"}, body), model)  # type: ignore[arg-type]
+    response = Response(200, {"Content-Type": "application/json"}, body, _REQUEST)  # type: ignore[arg-type]
+    SegmentsClient._decode(response, model)
+
+
+_REQUEST = Request("GET", "/api/v2/segments/p/e/s", "/api/v2/segments/{p}/{e}/{s}")
 
 
 @settings(max_examples=400)

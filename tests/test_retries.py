@@ -6,6 +6,7 @@ from __future__ import annotations
 import email.utils
 import time
 
+import aiohttp
 import pytest
 from settings import API_KEY, ENV, FAST_RETRY, PROJECT
 
@@ -19,9 +20,10 @@ from ld_segments_async import (
     ServerError,
     Timeout,
     TransportError,
+    resend_guard,
 )
 from ld_segments_async import instructions as ins
-from ld_segments_async._exchange import retry_after as _retry_after
+from ld_segments_async._outcomes import retry_after as _retry_after
 from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
 SEGMENTS = "/api/v2/segments/{projectKey}/{environmentKey}"
@@ -253,6 +255,33 @@ async def test_a_delete_whose_answer_was_lost_still_succeeds(
     await client.delete_segment(PROJECT, ENV, "s")
 
     assert fake.segment(PROJECT, ENV, "s") is None
+    assert fake.requests[f"DELETE {SEGMENT}"] == 2
+
+
+@pytest.mark.parametrize("retry", [FAST_RETRY, RetryPolicy.disabled()], ids=["retries", "none"])
+async def test_a_session_of_your_own_with_the_guard_behaves_the_same(
+    fake: FakeLaunchDarkly, retry: RetryPolicy
+) -> None:
+    """aiohttp resends a GET or DELETE by itself when a connection drops; with
+    ``resend_guard`` on your session, only the client's retry loop sends anything twice."""
+    fake.add_segment(PROJECT, ENV, "s")
+    async with aiohttp.ClientSession(middlewares=[resend_guard]) as session:
+        async with SegmentsClient(API_KEY, base_url=fake.url, session=session, retry=retry) as ld:
+            await ld.get_segments(PROJECT, ENV)
+            fake.inject(Fault.drop(), route=f"GET {SEGMENT}")
+            fake.inject(Fault.drop(after=True), route=f"DELETE {SEGMENT}")
+            if retry.max_attempts == 1:
+                with pytest.raises(TransportError):
+                    await ld.get_segment(PROJECT, ENV, "s")
+                assert fake.requests[f"GET {SEGMENT}"] == 1
+                return
+            await ld.get_segment(PROJECT, ENV, "s")
+            await ld.delete_segment(PROJECT, ENV, "s")  # applied, answer lost: still done
+        # The guard leaves the session's other requests alone.
+        async with session.get(f"{fake.url}/api/v2/segments/{PROJECT}/{ENV}") as plain:
+            assert plain.status == 401
+    assert fake.segment(PROJECT, ENV, "s") is None
+    assert fake.requests[f"GET {SEGMENT}"] == 2
     assert fake.requests[f"DELETE {SEGMENT}"] == 2
 
 

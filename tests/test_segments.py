@@ -255,7 +255,7 @@ async def test_semantic_body_without_semantic_content_type_is_a_400(
     async with session.patch(
         f"{fake.url}/api/v2/segments/{PROJECT}/{ENV}/s",
         json={"environmentKey": ENV, "instructions": [{"kind": "addTags", "values": ["a"]}]},
-        headers={"Authorization": client._transport.headers["Authorization"]},
+        headers={"Authorization": client._transport._credential.authorization},
     ) as response:
         assert response.status == 400
 

@@ -1,0 +1,67 @@
+"""Where downloads go: a file that appears only once whole, or a spool to read back."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import IO
+
+__all__ = ["FileSink", "SpoolSink"]
+
+
+class FileSink:
+    """A download into a temporary file beside ``destination``, renamed into place only
+    by :meth:`commit`: an interrupted, cut or refused download never looks finished.
+
+    Raises:
+        FileNotFoundError: the destination's folder does not exist (said before
+            anything is sent).
+        IsADirectoryError: the destination is a folder.
+    """
+
+    def __init__(self, destination: str | os.PathLike[str]) -> None:
+        self.destination = Path(destination)
+        folder = self.destination.parent
+        if not folder.is_dir():
+            raise FileNotFoundError(f"no folder {str(folder)!r} to download {self.destination} in")
+        if self.destination.is_dir():
+            raise IsADirectoryError(f"{self.destination} is a folder, not a file name")
+        self.handle: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed later
+            dir=folder, prefix=f".{self.destination.name}.", suffix=".part", delete=False
+        )
+
+    def write(self, chunk: bytes) -> None:
+        self.handle.write(chunk)
+
+    def restart(self) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
+
+    def commit(self) -> Path:
+        """Make the download the destination (blocking: call it off the event loop)."""
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.handle.name, self.destination)
+        return self.destination
+
+    def discard(self) -> None:
+        self.handle.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.handle.name)
+
+
+class SpoolSink:
+    """A download kept in memory up to 8 MB, then in an anonymous temporary file."""
+
+    def __init__(self) -> None:
+        self.handle: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
+
+    def write(self, chunk: bytes) -> None:
+        self.handle.write(chunk)
+
+    def restart(self) -> None:
+        self.handle.seek(0)
+        self.handle.truncate()
