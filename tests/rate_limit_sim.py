@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from virtual_time import EPOCH, VirtualClock
 
 from ld_segments_async import RetryPolicy
-from ld_segments_async._outcomes import retry_after
 from ld_segments_async._governor import Governor
+from ld_segments_async._outcomes import retry_after
 from ld_segments_async._rate_headers import read_news
 
 ROUTE = "GET /api/v2/segments/{projectKey}/{environmentKey}/{segmentKey}"

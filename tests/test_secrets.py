@@ -196,7 +196,7 @@ async def test_the_key_is_unreachable_from_any_kind_of_error() -> None:
 def test_a_client_refuses_to_be_pickled() -> None:
     client = SegmentsClient(API_KEY)
     for thing in (client, client.with_options(retry=RetryPolicy.disabled()), client._transport):
-        with pytest.raises(TypeError, match="pickle|API key"):
+        with pytest.raises(TypeError, match=r"pickle|API key"):
             pickle.dumps(thing)
     with pytest.raises(TypeError):
         pickle.dumps(client._transport._credential)
