@@ -55,7 +55,14 @@ from .models import (
     UserSegment,
     UserSegments,
 )
-from .pagination import DEFAULT_PAGE_SIZE, items_of, walk_pages
+from .pagination import (
+    DEFAULT_PAGE_SIZE,
+    check_walk,
+    environment_revision,
+    items_of,
+    segment_revision,
+    walk_pages,
+)
 
 __all__ = ["SegmentsClient"]
 
@@ -344,34 +351,41 @@ class SegmentsClient:
     ) -> AsyncIterator[UserSegments]:
         """Walk the segments of an environment page by page (``async for``).
 
-        Every page is requested with this call's own page size, sort and filter;
-        ``_links.next`` and ``totalCount`` only tell where the next page starts and when
-        the walk is over. Each segment key is yielded at most once per walk (offsets
-        shift when segments are created or deleted meanwhile: such a segment may be
-        missed). Leaving the loop early releases the connection; use
-        ``contextlib.aclosing`` to close the walk at once in a long-lived task.
+        Segments created or deleted during the walk do not make it lose or repeat any
+        other: every segment that exists for the whole walk is yielded exactly once
+        (unless its sort key changes meanwhile: a rename under ``sort="name"``, any
+        change under ``sort="lastModified"``), none twice, and a segment created or
+        deleted meanwhile at most once. Pages overlap by one segment to prove it, so
+        an unchanging listing costs ``1/(page_size - 1)`` more requests than a plain
+        offset loop; the guarantee and its limits are in
+        :mod:`ld_segments_async.pagination`. Each page holds the segments new to the
+        walk; every request carries this call's page size, sort and filter. Leaving
+        the loop early releases the connection; use ``contextlib.aclosing`` to close
+        the walk at once in a long-lived task.
 
         Args:
-            page_size: segments per request.
+            page_size: segments per request (at least 2).
             sort, filter: as for :meth:`get_segments`.
             concurrency: once the first page tells ``totalCount``, fetch this many pages
-                at a time (still yielded in order; at most this many pages in memory).
+                at a time, planned from each page answered (still yielded in order; at
+                most this many pages in memory).
 
         Raises:
             ValueError: bad keys, ``page_size`` or ``concurrency`` (at call time).
-            DecodeError: the server sent the same page twice.
+            DecodeError: the walk could not keep its guarantee (pages that contradict
+                each other, or a listing changing faster than it can be walked).
         """
         _paths.check(SEGMENTS, project_key, environment_key)
-        _check_page(page_size, None)
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+        check_walk(page_size, concurrency)
 
         async def fetch_offset(offset: int) -> UserSegments:
             return await self.get_segments(
                 project_key, environment_key, page_size, offset, sort, filter
             )
 
-        return walk_pages(fetch_offset, page_size=page_size, concurrency=concurrency)
+        return walk_pages(
+            fetch_offset, page_size=page_size, concurrency=concurrency, revision=segment_revision
+        )
 
     def iter_segments(
         self,
@@ -406,19 +420,28 @@ class SegmentsClient:
 
             envs = [env.key async for env in ld.iter_environments("proj")]
 
+        The walk keeps the guarantee of :meth:`iter_segment_pages` (environments are
+        compared by key, name and ``critical``).
+
         Args:
+            page_size: environments per request (at least 2).
             filter: LaunchDarkly's environment filter, e.g. ``"query:prod,tags:eu+us"``.
             sort: ``name``, ``createdOn`` or ``critical``, ``-`` for descending.
+
+        Raises:
+            ValueError: a bad key or ``page_size`` (at call time).
+            DecodeError: the walk could not keep its guarantee.
         """
         _paths.check(ENVIRONMENTS, project_key)
-        _check_page(page_size, None)
+        check_walk(page_size)
 
         async def fetch_offset(offset: int) -> Environments:
             query = _query(limit=page_size, offset=offset, filter=filter, sort=sort)
             response = await self._send("GET", ENVIRONMENTS, (project_key,), query=query)
             return self._decode(response, Environments)
 
-        return items_of(walk_pages(fetch_offset, page_size=page_size))
+        pages = walk_pages(fetch_offset, page_size=page_size, revision=environment_revision)
+        return items_of(pages)
 
     async def get_segment(
         self, project_key: str, environment_key: str, segment_key: str
