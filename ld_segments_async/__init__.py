@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 if TYPE_CHECKING:
+    from ._imports import (
+        ImportPart,
+    )
     from .client import (
         SegmentsClient,
     )
@@ -29,6 +32,9 @@ if TYPE_CHECKING:
         ConflictError,
         DecodeError,
         ForbiddenError,
+        ImportIncompleteError,
+        ImportStoppedError,
+        ImportTimeoutError,
         JobFailedError,
         JobTimeoutError,
         LaunchDarklyError,
@@ -82,6 +88,7 @@ if TYPE_CHECKING:
     )
 
 _HOMES = {
+    "ImportPart": "._imports",
     "SegmentsClient": ".client",
     "ClientConfig": ".config",
     "RetryPolicy": ".config",
@@ -91,6 +98,9 @@ _HOMES = {
     "ConflictError": ".errors",
     "DecodeError": ".errors",
     "ForbiddenError": ".errors",
+    "ImportIncompleteError": ".errors",
+    "ImportStoppedError": ".errors",
+    "ImportTimeoutError": ".errors",
     "JobFailedError": ".errors",
     "JobTimeoutError": ".errors",
     "LaunchDarklyError": ".errors",
@@ -162,8 +172,12 @@ __all__ = [
     "Export",
     "ForbiddenError",
     "Import",
+    "ImportIncompleteError",
     "ImportMode",
+    "ImportPart",
     "ImportStatus",
+    "ImportStoppedError",
+    "ImportTimeoutError",
     "JobFailedError",
     "JobTimeoutError",
     "LaunchDarklyError",

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
-import time
 import warnings
 from collections.abc import AsyncIterator, Mapping
 from functools import partial
@@ -18,11 +16,12 @@ import aiohttp
 from . import _bodies, _paths
 from ._download import download
 from ._exchange import Request, Response, Sink
+from ._imports import ImportPart, import_in_parts
 from ._transport import Transport
-from ._upload import CsvFile, ImportFile, csv_files, multipart_body, open_csv
+from ._upload import CsvFile, ImportFile, multipart_body, open_csv
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
 from .converter import converter, explain
-from .errors import DecodeError, JobFailedError, PartialPatchError
+from .errors import DecodeError, PartialPatchError
 from .jobs import (
     DEFAULT_POLL,
     EXPORT_FAILED,
@@ -538,8 +537,10 @@ class SegmentsClient:
 
         Args:
             file: a path to a CSV file, the CSV as bytes, or the keys as an iterable or
-                async iterable of ``str`` (written as LaunchDarkly expects: no header, one
-                key per line). Keys are checked and spooled before anything is sent.
+                async iterable of ``str``. Every key is read, checked and written again
+                as LaunchDarkly expects (no header, one key per line; in a CSV, ``\n``,
+                ``\r\n`` and ``\r`` all end a line and the first column is the key)
+                before anything is sent.
             mode: ``"merge"`` adds the keys, ``"replace"`` replaces the whole list.
             wait_on_approvals: hold the import until approved.
 
@@ -618,51 +619,54 @@ class SegmentsClient:
         timeout: float | None = 3600,
         on_progress: ProgressCallback | None = None,
         poll: PollSchedule = DEFAULT_POLL,
+        record: list[ImportPart] | None = None,
     ) -> Import:
         """Import keys into a big segment and wait until they are applied.
 
-        Inputs over LaunchDarkly's per-file limits (1,000,000 keys or 40 MB) are split
-        into sequential uploads, each awaited before the next: the first in ``mode``,
-        the rest in ``merge``. Keys are read lazily, one file's worth at a time.
+        Every key is read, checked and spooled to disk before the first upload, so bad
+        input anywhere fails with nothing sent. Inputs over LaunchDarkly's per-file
+        limits (1,000,000 keys or 40 MB) are split into sequential uploads, each
+        awaited before the next: the first in ``mode``, the rest in ``merge``.
 
         Args:
             file: as for :meth:`create_big_segment_import`.
-            timeout: seconds for the whole import, all uploads included.
+            timeout: seconds for the uploads and their waits (from the first upload).
+            record: a list the import fills with one :class:`ImportPart` per file and
+                keeps up to date (state, import id, last job): what was applied, even
+                when the import is cancelled.
 
         Returns:
             The final state of the last upload.
 
         Raises:
-            JobFailedError: an upload failed; ``completed`` lists the uploads applied
-                before it (later keys were not sent).
-            JobTimeoutError: ``timeout`` ran out.
-            ConflictError: another import is running in the environment.
+            ValueError, TypeError: bad input (nothing was sent).
+            ImportIncompleteError: a failure once LaunchDarkly may hold some of the
+                keys, in any mode; ``parts`` says which files were applied, with their
+                import ids. :class:`ImportStoppedError` (a stopped upload) is also a
+                ``JobFailedError``, :class:`ImportTimeoutError` a ``JobTimeoutError``.
+            ConflictError: another import is running in the environment (and nothing
+                was applied; other errors before anything could change are raised as
+                they are too).
+            asyncio.CancelledError: re-raised as it is; ``record`` (and from Python
+                3.11 a note on the exception) says what was applied.
         """
         keys = (project_key, environment_key, segment_key)
         mode = _import_mode(mode)
         _paths.check(IMPORTS, *keys)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        completed: list[Import] = []
-        async with contextlib.aclosing(csv_files(file)) as files:
-            async for csv in files:
-                with csv:
-                    upload_mode = mode if not completed else ImportMode.MERGE.value
-                    import_id = await self._start_import(keys, csv, upload_mode, wait_on_approvals)
-                left = None if deadline is None else deadline - time.monotonic()
-                try:
-                    job = await wait_for_job(
-                        partial(self.get_big_segment_import, *keys, import_id),
-                        import_id,
-                        done=import_done,
-                        failed=IMPORT_FAILED,
-                        timeout=left,
-                        on_progress=on_progress,
-                        schedule=poll,
-                    )
-                except JobFailedError as error:
-                    raise JobFailedError(error.job, completed=completed) from None
-                completed.append(job)
-        return completed[-1]
+
+        async def start(csv: CsvFile, upload_mode: str) -> str:
+            return await self._start_import(keys, csv, upload_mode, wait_on_approvals)
+
+        return await import_in_parts(
+            start,
+            partial(self.get_big_segment_import, *keys),
+            file,
+            mode,
+            timeout=timeout,
+            on_progress=on_progress,
+            poll=poll,
+            record=record,
+        )
 
     async def get_big_segment_import(
         self, project_key: str, environment_key: str, segment_key: str, import_id: str

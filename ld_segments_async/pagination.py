@@ -158,32 +158,37 @@ class _Walk:
         the walk (a miss); plans :attr:`next_offset` either way."""
         items = page.items
         served_before, self.served = self.served, max(self.served, len(items))
-        self.changes += self._modified(items)
+        keys = [item.key for item in items]
+        revisions = [self.revision(item) for item in items]
+        known = [self.seen.get(key, _UNSEEN) for key in keys]
+        pairs = zip(known, revisions, strict=True)
+        self.changes += sum(was is not _UNSEEN and was != now for was, now in pairs)  # modified
         if page.total_count is not None:
             self.changes += abs(_difference(self.total, page.total_count))
             self.total = page.total_count
-        start = self._continuation(offset, items)
+        start = _continuation(known, revisions, offset)
         if start is None:
             self.changes += 1  # at least one, or the page would continue the walk
             self._step_back(offset)
             return self._nothing_new(offset)
         fresh = []
-        for index, item in enumerate(items):
-            key, revision = item.key, self.revision(item)
-            if index >= start and key not in self.seen:
-                fresh.append(item)
-            if index >= start or key in self.seen:
-                self.seen[key] = revision  # it now stands where this page shows it
+        for index, key in enumerate(keys):
+            if index >= start:
+                if key not in self.seen:
+                    fresh.append(items[index])
+            elif known[index] is _UNSEEN:
+                continue  # created behind the walk: not to be yielded out of order
+            self.seen[key] = revisions[index]  # it now stands where this page shows it
         self.done = not items or self._is_last(offset, page, served_before)
         # How far the listing moved back under the walk since the page before (what
         # totalCount lost, or where this page found the item it continues from) is
         # most likely to happen again before the next page (a caller deleting what it
         # is given): the next page re-reads that many items before the anchor.
-        drift = self._drift(offset, items, start)
+        drift = self._drift(offset, keys, start)
         self.changes += max(drift, 0)
         back = max(_difference(self.anchor_total, self.total), drift)
         self.slack = min(max(back, 0), self.stride)
-        self.positions = {item.key: offset + index for index, item in enumerate(items)}
+        self.positions = dict(zip(keys, range(offset, offset + len(keys)), strict=True))
         self.anchor, self.anchor_total = offset + len(items) - 1, self.total
         self.lowest_miss, self.misses = None, 0
         self.next_offset = max(0, self.anchor - self.slack)
@@ -192,29 +197,12 @@ class _Walk:
             return fresh
         return self._nothing_new(offset)
 
-    def _continuation(self, offset: int, items: list[Any]) -> int | None:
-        """Where the items after the last one yielded (and unchanged) start; ``None``
-        when the page holds none (at offset 0 the listing's start is that point)."""
-        for index in range(len(items) - 1, -1, -1):
-            item = items[index]
-            if self.seen.get(item.key, _UNSEEN) == self.revision(item):
-                return index + 1
-        return 0 if offset == 0 else None
-
-    def _drift(self, offset: int, items: list[Any], start: int) -> int:
+    def _drift(self, offset: int, keys: list[str], start: int) -> int:
         """How far back the item this page continues from moved since the last page."""
         if start == 0:
             return 0
-        before = self.positions.get(items[start - 1].key)
+        before = self.positions.get(keys[start - 1])
         return 0 if before is None else before - (offset + start - 1)
-
-    def _modified(self, items: list[Any]) -> int:
-        """How many items of a page changed since the walk saw them."""
-        return sum(
-            1
-            for item in items
-            if self.seen.get(item.key, _UNSEEN) not in (_UNSEEN, self.revision(item))
-        )
 
     def _is_last(self, offset: int, page: Page[Any], served_before: int) -> bool:
         count = len(page.items)
@@ -261,6 +249,15 @@ class _Walk:
                 "can be walked"
             )
         return None if self.lowest_miss is not None else []
+
+
+def _continuation(known: list[Hashable], revisions: list[Hashable], offset: int) -> int | None:
+    """Where the items after the last one yielded (and unchanged) start; ``None`` when
+    the page holds none (at offset 0 the listing's start is that point)."""
+    for index in range(len(known) - 1, -1, -1):
+        if known[index] == revisions[index]:  # never true of an unseen item
+            return index + 1
+    return 0 if offset == 0 else None
 
 
 def _difference(before: int | None, after: int | None) -> int:

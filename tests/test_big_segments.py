@@ -302,7 +302,7 @@ async def test_import_big_segment_failure_says_what_was_applied(
         )
 
     assert [job.id for job in caught.value.completed] == completed
-    assert "2 earlier upload(s) completed" in str(caught.value)
+    assert "file 2 (keys 11-20, merge) applied" in str(caught.value)
     assert fake.big_segment_members(PROJECT, ENV, big) == set(keys(20))
     assert len(fake.imports) == 3  # the fourth file was never sent
 
