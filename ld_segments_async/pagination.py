@@ -24,12 +24,12 @@ they have seen instead:
 * an item created or deleted during the walk is yielded at most once (it is yielded if
   the walk reaches its place while it exists);
 * an unchanging listing of ``n`` items costs ``1 + ceil((n - page_size) / (page_size -
-  1))`` requests (one page if ``n <= page_size``; plus one when the server sends neither
-  ``totalCount`` nor links): each request re-reads one item, ``1 / (page_size - 1)``
-  more requests than a plain offset loop (2% at the default 50). Each change during the
-  walk costs at most a few requests more (``concurrency`` more when pages are fetched
-  ahead); ``tests/test_walk_guarantee.py`` checks ``requests <= ceil(n / (page_size - 1))
-  + 2 + 3 * changes``.
+  1))`` requests (one if ``n <= page_size``; one more if the last page is full and the
+  server sends neither ``totalCount`` nor links): each request re-reads one item, so
+  ``1 / (page_size - 1)`` more requests than a plain offset loop (2% at the default
+  50). Each change during the walk costs a few requests at most (and the pages in
+  flight, when fetched ahead); ``tests/test_walk_guarantee.py`` checks ``requests <=
+  ceil(n / (page_size - 1)) + 2 + 3 * changes``, sequential and concurrent.
 
 **Limits.** An item whose sort key changes during the walk (renamed under ``sort=name``,
 modified under ``sort=lastModified``) moves: it counts as deleted and created, so it is

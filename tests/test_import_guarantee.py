@@ -4,15 +4,14 @@ every key checked before the first upload, and a typed record of every file afte
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
 import pickle
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from import_uploads import IMPORTS, agen, uploaded_keys
 from settings import ENV, PROJECT
 
 from ld_segments_async import (
@@ -32,7 +31,6 @@ from ld_segments_async.jobs import PollSchedule
 from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
 FAST = PollSchedule(first=0.001, cap=0.005)
-IMPORTS = "/api/v2/segments/{projectKey}/{environmentKey}/{segmentKey}/imports"
 CREATE_IMPORT = f"POST {IMPORTS}"
 PER_FILE = 10
 
@@ -48,21 +46,6 @@ def big(fake: FakeLaunchDarkly, monkeypatch: pytest.MonkeyPatch) -> str:
 
 def keys(n: int) -> list[str]:
     return [f"k{i:03d}" for i in range(n)]
-
-
-async def agen(items: list[Any]) -> AsyncIterator[Any]:
-    for item in items:
-        yield item
-
-
-def uploads(fake: FakeLaunchDarkly) -> list[list[str]]:
-    """The first CSV column of each import upload the fake received."""
-    found = []
-    for exchange in fake.exchanges:
-        if exchange.route == IMPORTS and exchange.method == "POST":
-            part = exchange.request_body.decode().split("\r\n\r\n", 1)[1].split("\r\n--", 1)[0]
-            found.append([row[0] for row in csv.reader(io.StringIO(part)) if row])
-    return found
 
 
 def as_csv(items: list[str], end: str = "\n") -> bytes:
@@ -116,8 +99,8 @@ async def test_every_line_end_counts_when_splitting(
 
     await client.import_big_segment(PROJECT, ENV, big, file, mode="replace", poll=FAST)
 
-    assert [len(upload) for upload in uploads(fake)] == [10, 10, 5]
-    assert [key for upload in uploads(fake) for key in upload] == wanted
+    assert [len(upload) for upload in uploaded_keys(fake)] == [10, 10, 5]
+    assert [key for upload in uploaded_keys(fake) for key in upload] == wanted
     assert fake.big_segment_members(PROJECT, ENV, big) == set(wanted)
 
 
@@ -126,7 +109,7 @@ async def test_a_csv_keeps_its_first_column_quoted_keys_and_all(
 ) -> None:
     data = b'a,extra\r"with,comma",x\r"say ""hi""",y\rplain'
     await client.import_big_segment(PROJECT, ENV, big, data, poll=FAST)
-    assert uploads(fake) == [["a", "with,comma", 'say "hi"', "plain"]]
+    assert uploaded_keys(fake) == [["a", "with,comma", 'say "hi"', "plain"]]
 
 
 async def test_a_stopped_upload_says_which_files_were_applied(

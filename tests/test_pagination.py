@@ -403,12 +403,17 @@ async def test_a_key_repeated_inside_one_page_is_yielded_once() -> None:
     assert found == ["a", "b", "c", "d"]
 
 
-@pytest.mark.parametrize("concurrency", [2, 8])
-async def test_a_concurrent_walk_plans_from_each_page_not_the_first_total(
-    concurrency: int,
+@pytest.mark.parametrize("concurrency", [1, 2, 8])
+@pytest.mark.parametrize(
+    ("claimed", "segments"),
+    [(lambda request: 1000 * request, 100), (lambda request: 500, 35)],
+    ids=["growing-on-every-page", "too-large"],
+)
+async def test_a_walk_ends_where_the_listing_does_whatever_total_count_claims(
+    concurrency: int, claimed: Callable[[int], int], segments: int
 ) -> None:
-    """totalCount grows on every page, but the listing ends at 100: the walk ends there."""
-    keys = [f"k{n:03d}" for n in range(100)]
+    """A concurrent walk plans from each page answered, not from the first totalCount."""
+    keys = [f"k{n:03d}" for n in range(segments)]
     requests = 0
 
     async def handler(request: web.Request) -> web.Response:
@@ -416,7 +421,8 @@ async def test_a_concurrent_walk_plans_from_each_page_not_the_first_total(
         requests += 1
         offset, limit = int(request.query["offset"]), int(request.query["limit"])
         items = [segment_json(k) for k in keys[offset : offset + limit]]
-        return web.json_response({"items": items, "_links": {}, "totalCount": 1000 * requests})
+        total = claimed(requests)
+        return web.json_response({"items": items, "_links": {}, "totalCount": total})
 
     async with serve(handler) as ld:
         found = [
@@ -424,28 +430,7 @@ async def test_a_concurrent_walk_plans_from_each_page_not_the_first_total(
             async for s in ld.iter_segments(PROJECT, ENV, page_size=10, concurrency=concurrency)
         ]
     assert found == keys
-    assert requests <= unchanged_cost(100, 10) + concurrency
-
-
-@pytest.mark.parametrize("concurrency", [1, 8])
-async def test_a_total_count_too_large_ends_at_the_short_page(concurrency: int) -> None:
-    keys = [f"k{n:02d}" for n in range(35)]
-    requests = 0
-
-    async def handler(request: web.Request) -> web.Response:
-        nonlocal requests
-        requests += 1
-        offset, limit = int(request.query["offset"]), int(request.query["limit"])
-        items = [segment_json(k) for k in keys[offset : offset + limit]]
-        return web.json_response({"items": items, "_links": {}, "totalCount": 500})
-
-    async with serve(handler) as ld:
-        found = [
-            s.key
-            async for s in ld.iter_segments(PROJECT, ENV, page_size=10, concurrency=concurrency)
-        ]
-    assert found == keys
-    assert requests <= unchanged_cost(35, 10) + concurrency
+    assert requests <= unchanged_cost(segments, 10) + concurrency
 
 
 async def test_environments_walk_keeps_the_guarantee_while_environments_change(
