@@ -180,6 +180,11 @@ class _Walk:
                 continue  # created behind the walk: not to be yielded out of order
             self.seen[key] = revisions[index]  # it now stands where this page shows it
         self.done = not items or self._is_last(offset, page, served_before)
+        if self.served == 1 and not self.done:
+            raise DecodeError(
+                f"the server serves one item per page (page_size={self.page_size} was "
+                "asked): pages cannot overlap, so the walk cannot prove it misses nothing"
+            )
         # How far the listing moved back under the walk since the page before (what
         # totalCount lost, or where this page found the item it continues from) is
         # most likely to happen again before the next page (a caller deleting what it
@@ -233,9 +238,9 @@ class _Walk:
         position (the listing shifts under it), items modified after they were yielded
         (they may have moved) and recoveries from a miss; about two per page's worth of
         the changes seen (totalCount's moves, modified items, items found further back
-        than they were, misses). The allowance is capped
-        by the totalCount at the start of the run, so a server claiming ever more
-        items cannot keep a walk going forever.
+        than they were, misses). The allowance is capped by the totalCount at the start
+        of the run, so a server claiming ever more items cannot keep a walk going
+        forever.
         """
         if self.idle == 0:
             self.idle_total = self.total or 0

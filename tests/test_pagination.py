@@ -445,3 +445,14 @@ async def test_environments_walk_keeps_the_guarantee_while_environments_change(
     initial = {ENV, "staging"} | {f"env-{n:02d}" for n in range(30)}
     assert len(found) == len(set(found))
     assert initial - set(fake.churn.deleted) <= set(found)
+
+
+async def test_a_server_serving_one_item_per_page_fails_loudly() -> None:
+    async def handler(request: web.Request) -> web.Response:
+        offset = int(request.query["offset"])
+        items = [segment_json(f"k{offset}")] if offset < 5 else []
+        return web.json_response({"items": items, "_links": {}, "totalCount": 5})
+
+    async with serve(handler) as ld:
+        with pytest.raises(DecodeError, match="one item per page"):
+            [s async for s in ld.iter_segments(PROJECT, ENV, page_size=10)]
