@@ -104,8 +104,7 @@ async def import_in_parts(
         for part, csv_file in zip(parts, files, strict=True):
             left = None if deadline is None else deadline - time.monotonic()
             if left is not None and left <= 0:
-                last = parts[part.index - 1]
-                raise JobTimeoutError(last.job, timeout or 0.0, last.import_id or "")
+                raise _out_of_time(parts[part.index - 1], part, timeout or 0.0)
             await _upload(start, part, csv_file)
             await _wait(fetch, part, left, on_progress, poll)
     except Exception as error:
@@ -168,6 +167,13 @@ async def _wait(
         part.state, part.job = "stopped", error.job  # type: ignore[assignment]
         raise
     part.state = "applied"
+
+
+def _out_of_time(last: ImportPart, part: ImportPart, timeout: float) -> JobTimeoutError:
+    """The timeout ran out between two uploads: the next one is not sent."""
+    error = JobTimeoutError(last.job, timeout, last.import_id or "")
+    error.args = (f"the {timeout:g}s timeout ran out before file {part.index + 1} was sent",)
+    return error
 
 
 def _incomplete(parts: list[ImportPart], error: Exception) -> ImportIncompleteError:

@@ -194,7 +194,7 @@ async def test_a_timeout_mid_way_names_the_import_still_running(
 
     with pytest.raises(ImportTimeoutError) as caught:
         await client.import_big_segment(
-            PROJECT, ENV, big, keys(25), timeout=0.5, on_progress=on_progress, poll=FAST
+            PROJECT, ENV, big, keys(25), timeout=0.2, on_progress=on_progress, poll=FAST
         )
 
     error = caught.value
@@ -203,6 +203,23 @@ async def test_a_timeout_mid_way_names_the_import_still_running(
     assert [p.state for p in error.parts] == ["applied", "pending", "not_sent"]
     assert error.parts[1].import_id == ids[1] and error.parts[1].job is not None
     assert "not finished (it may still be applied)" in str(error)
+
+
+async def test_a_timeout_between_uploads_sends_no_more(
+    client: SegmentsClient, fake: FakeLaunchDarkly, big: str
+) -> None:
+    async def on_progress(job: Import) -> None:
+        if job.status == "complete":
+            await asyncio.sleep(0.35)  # the whole import's time runs out here
+
+    with pytest.raises(ImportTimeoutError) as caught:
+        await client.import_big_segment(
+            PROJECT, ENV, big, keys(25), timeout=0.3, on_progress=on_progress, poll=FAST
+        )
+
+    assert len(fake.imports) == 1
+    assert [p.state for p in caught.value.parts] == ["applied", "not_sent", "not_sent"]
+    assert "ran out before file 2 was sent" in str(caught.value)
 
 
 async def test_cancellation_is_re_raised_and_the_record_says_what_was_applied(
