@@ -538,8 +538,8 @@ class SegmentsClient:
         Args:
             file: a path to a CSV file, the CSV as bytes, or the keys as an iterable or
                 async iterable of ``str``. Every key is read, checked and written again
-                as LaunchDarkly expects (no header, one key per line; in a CSV, ``\n``,
-                ``\r\n`` and ``\r`` all end a line and the first column is the key)
+                as LaunchDarkly expects (no header, one key per line; in a CSV, ``\\n``,
+                ``\\r\\n`` and ``\\r`` all end a line and the first column is the key)
                 before anything is sent.
             mode: ``"merge"`` adds the keys, ``"replace"`` replaces the whole list.
             wait_on_approvals: hold the import until approved.
