@@ -27,9 +27,9 @@ they have seen instead:
   1))`` requests (one if ``n <= page_size``; one more if the last page is full and the
   server sends neither ``totalCount`` nor links): each request re-reads one item, so
   ``1 / (page_size - 1)`` more requests than a plain offset loop (2% at the default
-  50). Each change during the walk costs a few requests at most (and the pages in
-  flight, when fetched ahead); ``tests/test_walk_guarantee.py`` checks ``requests <=
-  ceil(n / (page_size - 1)) + 2 + 3 * changes``, sequential and concurrent.
+  50). Each change during the walk costs a few requests at most, plus the pages in
+  flight when fetched ahead: ``tests/test_walk_guarantee.py`` checks ``requests <=
+  ceil(n / (page_size - 1)) + 2 + (2 + concurrency) * changes``.
 
 **Limits.** An item whose sort key changes during the walk (renamed under ``sort=name``,
 modified under ``sort=lastModified``) moves: it counts as deleted and created, so it is
@@ -37,10 +37,11 @@ yielded at most once; ``creationDate`` never changes, which makes it the safest 
 walk (and, ascending, the cheapest while items are created: they land after the walk).
 Items are compared by key and revision (a segment's ``version`` and
 ``lastModifiedDate``), so a walk holds one small entry per item seen. Ties in the sort
-order must be broken the same way on every request. A walk that cannot keep the
-guarantee (the server contradicts itself, or the listing changes faster than it can be
-walked) raises :class:`~ld_segments_async.errors.DecodeError`; it never ends quietly
-short.
+order must be broken the same way on every request. Items created before the walk's
+position push it back: created as fast as it advances (``page_size - 1`` a request), they
+stall it. A walk that cannot keep the guarantee (the server contradicts itself, or the
+listing changes faster than it can be walked) raises
+:class:`~ld_segments_async.errors.DecodeError`; it never ends quietly short.
 
 Every page is fetched with the caller's own query (page size, sort, filter) at an
 offset: ``_links`` and ``totalCount`` only say whether there is more, so a link can
@@ -237,10 +238,11 @@ class _Walk:
         Such requests are what the walk pays for change: items created before its
         position (the listing shifts under it), items modified after they were yielded
         (they may have moved) and recoveries from a miss; about two per page's worth of
-        the changes seen (totalCount's moves, modified items, items found further back
-        than they were, misses). The allowance is capped by the totalCount at the start
-        of the run, so a server claiming ever more items cannot keep a walk going
-        forever.
+        the changes seen (totalCount's moves, modified items, items found further
+        back than they were, misses). Items found further on are not counted: a server
+        that ignores the offset looks just like that. The allowance is capped by the
+        totalCount at the start of the run, so a server claiming ever more items cannot
+        keep a walk going forever.
         """
         if self.idle == 0:
             self.idle_total = self.total or 0
