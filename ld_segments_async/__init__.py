@@ -19,6 +19,9 @@ if TYPE_CHECKING:
         Clock,
         SystemClock,
     )
+    from ._imports import (
+        ImportPart,
+    )
     from ._transport import (
         resend_guard,
     )
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
         ConflictError,
         DecodeError,
         ForbiddenError,
+        ImportIncompleteError,
+        ImportStoppedError,
+        ImportTimeoutError,
         JobFailedError,
         JobTimeoutError,
         LaunchDarklyError,
@@ -92,6 +98,7 @@ if TYPE_CHECKING:
 _HOMES = {
     "Clock": "._clock",
     "SystemClock": "._clock",
+    "ImportPart": "._imports",
     "SegmentsClient": ".client",
     "ClientConfig": ".config",
     "RetryPolicy": ".config",
@@ -101,6 +108,9 @@ _HOMES = {
     "ConflictError": ".errors",
     "DecodeError": ".errors",
     "ForbiddenError": ".errors",
+    "ImportIncompleteError": ".errors",
+    "ImportStoppedError": ".errors",
+    "ImportTimeoutError": ".errors",
     "JobFailedError": ".errors",
     "JobTimeoutError": ".errors",
     "LaunchDarklyError": ".errors",
@@ -175,8 +185,12 @@ __all__ = [
     "Export",
     "ForbiddenError",
     "Import",
+    "ImportIncompleteError",
     "ImportMode",
+    "ImportPart",
     "ImportStatus",
+    "ImportStoppedError",
+    "ImportTimeoutError",
     "JobFailedError",
     "JobTimeoutError",
     "LaunchDarklyError",

@@ -1,26 +1,26 @@
-"""Big-segment import files: keys -> CSV -> multipart, streamed and replayable.
+"""Big-segment import files: any input -> checked CSV files on disk -> multipart uploads.
 
 LaunchDarkly reads context keys from the first column of a CSV with no header row, at
-most 1,000,000 keys and 40 MB per file. Keys given as an (async) iterable are checked,
-quoted and spooled to a temporary file (memory up to a few MB, then disk) before
-anything is sent, so that bad input fails before the request, limits are known up
-front, and the upload can be replayed if LaunchDarkly answers 429.
+most 1,000,000 keys and 40 MB per file. Every input (a CSV path, CSV bytes, or keys as
+an iterable or async iterable) is read whole, key by key, checked and written out again
+as the CSV LaunchDarkly expects (one key per line, ``\\n`` line ends, RFC 4180 quoting)
+before anything is sent, so that bad input never reaches the server, a split is known up
+front, and every upload can be replayed if LaunchDarkly answers 429. Files are spooled to
+temporary files (a few MB in memory, then disk): ten million keys stay flat in memory.
+
+In a CSV input, ``\\n``, ``\\r\\n`` and ``\\r`` all end a line; a UTF-8 byte-order mark
+and blank lines are dropped; columns after the first are dropped (LaunchDarkly ignores
+them).
 """
 
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
 import os
 import tempfile
-from collections.abc import (
-    AsyncGenerator,
-    AsyncIterable,
-    AsyncIterator,
-    Callable,
-    Iterable,
-    Iterator,
-)
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from contextlib import AbstractContextManager
 from typing import IO, Union, cast
 
@@ -33,9 +33,9 @@ __all__ = [
     "MAX_IMPORT_KEYS",
     "CsvFile",
     "ImportFile",
-    "csv_files",
     "multipart_body",
     "open_csv",
+    "prepare_files",
 ]
 
 MAX_IMPORT_KEYS = 1_000_000
@@ -48,36 +48,32 @@ or the keys themselves, one per item (a list, a generator, an async generator...
 _CHUNK = 256 * 1024
 _SPOOL_IN_MEMORY = 4 * 1024 * 1024
 _BATCH = 4096
+_CSV_BATCH = 16384
 
 
 @define
 class CsvFile(AbstractContextManager["CsvFile"]):
-    """A CSV ready to be uploaded as many times as needed: a path reopened for each
-    upload, or a buffer (memory or temporary file) rewound for each upload."""
+    """A checked CSV, ready to be uploaded as many times as needed.
+
+    Attributes:
+        size: bytes.
+        keys: keys (lines).
+        first_key: the position of its first key in the whole input, from 1.
+    """
 
     size: int
-    keys: int | None
-    _path: str | None = None
-    _buffer: IO[bytes] | None = None
+    keys: int
+    first_key: int
+    _buffer: IO[bytes]
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """The file's bytes, read off the event loop."""
-        if self._buffer is not None:
-            handle = self._buffer
-            handle.seek(0)
-        else:
-            assert self._path is not None
-            handle = await asyncio.to_thread(open, self._path, "rb")
-        try:
-            while chunk := await asyncio.to_thread(handle.read, _CHUNK):
-                yield chunk
-        finally:
-            if handle is not self._buffer:
-                handle.close()
+        """The file's bytes from the start, read off the event loop."""
+        self._buffer.seek(0)
+        while chunk := await asyncio.to_thread(self._buffer.read, _CHUNK):
+            yield chunk
 
     def close(self) -> None:
-        if self._buffer is not None:
-            self._buffer.close()
+        self._buffer.close()
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
@@ -90,11 +86,12 @@ def _too_big(size: int) -> ValueError:
 
 
 def _csv_line(item: object) -> str:
+    """One checked key as a CSV line (quoted when it holds a comma or a quote)."""
     if not isinstance(item, str):
         raise TypeError(f"import keys must be str, got {type(item).__name__}: {item!r}")
     key = item.rstrip("\r\n")  # lines read from a text file keep their line ending
-    if not key:
-        raise ValueError("import keys must not be empty")
+    if not key.strip():
+        raise ValueError(f"import keys must not be empty or blank: {key!r}")
     if "\n" in key or "\r" in key:
         raise ValueError(f"import keys must not contain line breaks: {key!r}")
     if "," in key or '"' in key:
@@ -103,32 +100,15 @@ def _csv_line(item: object) -> str:
     return key + "\n"
 
 
-class _Spool:
-    """Accumulates CSV lines up to one file's limits."""
-
-    def __init__(self) -> None:
-        self.handle: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
-        self.size = 0
-        self.keys = 0
-
-    def fits(self, encoded: bytes, count: int) -> bool:
-        return self.keys + count <= MAX_IMPORT_KEYS and self.size + len(encoded) <= MAX_IMPORT_BYTES
-
-    def write(self, encoded: bytes, count: int) -> None:
-        self.handle.write(encoded)
-        self.size += len(encoded)
-        self.keys += count
-
-    def seal(self) -> CsvFile:
-        self.handle.flush()
-        return CsvFile(self.size, self.keys, buffer=self.handle)
-
-
 Batch = tuple[bytes, int]
 """CSV lines (each ending in a newline) and how many there are."""
 
 
-async def _key_batches(keys: Iterable[str] | AsyncIterable[str]) -> AsyncIterator[Batch]:
+async def _key_batches(
+    keys: Iterable[str] | AsyncIterable[str],
+) -> AsyncGenerator[Batch, None]:
+    """Keys given one by one, checked and encoded a batch at a time. The caller's
+    iterable runs on the event loop, which gets a turn between batches."""
     lines: list[str] = []
     if isinstance(keys, AsyncIterable):
         async for key in keys:
@@ -142,56 +122,86 @@ async def _key_batches(keys: Iterable[str] | AsyncIterable[str]) -> AsyncIterato
             if len(lines) == _BATCH:
                 yield "".join(lines).encode(), len(lines)
                 lines = []
+                await asyncio.sleep(0)
     if lines:
         yield "".join(lines).encode(), len(lines)
 
 
-def _line_batches(data: bytes) -> Iterator[Batch]:
-    """Whole lines of an existing CSV, a chunk at a time."""
-    start = 0
-    while start < len(data):
-        end = data.find(b"\n", start + _CHUNK)
-        end = len(data) if end == -1 else end + 1
-        chunk = data[start:end]
-        if not chunk.endswith(b"\n"):
-            chunk += b"\n"
-        yield chunk, chunk.count(b"\n")
-        start = end
+class _CsvKeys:
+    """The first column of a CSV, a batch of checked lines at a time (run in a thread:
+    the parsing is CPU work)."""
+
+    def __init__(self, handle: IO[bytes], name: str) -> None:
+        self._handle = handle
+        self._name = name
+        # Bytes that are not UTF-8 become lone surrogates, found key by key below (a
+        # decoding error would not say on which line).
+        text = io.TextIOWrapper(handle, encoding="utf-8-sig", errors="surrogateescape", newline="")
+        self._rows = csv.reader(text)  # \n, \r\n and \r all end a row
+        self._line = 1  # where the row being read starts
+
+    def batch(self) -> Batch:
+        lines: list[str] = []
+        try:
+            while len(lines) < _CSV_BATCH:
+                self._line = self._rows.line_num + 1
+                row = next(self._rows, None)
+                if row is None:
+                    break
+                if not row:
+                    continue  # a blank line
+                key = row[0]
+                if not key.strip():
+                    raise ValueError("no key in the first column")
+                if not key.isascii():
+                    key.encode()  # raises on what was not UTF-8
+                lines.append(_csv_line(key))
+        except UnicodeEncodeError:
+            raise ValueError(f"{self._name}, line {self._line}: not UTF-8") from None
+        except (ValueError, csv.Error) as error:
+            raise ValueError(f"{self._name}, line {self._line}: {error}") from None
+        return "".join(lines).encode(), len(lines)
+
+    def close(self) -> None:
+        self._handle.close()
 
 
-async def _file_batches(path: str) -> AsyncIterator[Batch]:
-    handle = await asyncio.to_thread(open, path, "rb")
+async def _csv_batches(opener: Callable[[], IO[bytes]], name: str) -> AsyncGenerator[Batch, None]:
+    handle = await asyncio.to_thread(opener)
+    reader = _CsvKeys(handle, name)
     try:
-        rest = b""
-        while chunk := await asyncio.to_thread(handle.read, _CHUNK):
-            head, _, tail = (rest + chunk).rpartition(b"\n")
-            rest = tail
-            if head:
-                yield head + b"\n", head.count(b"\n") + 1
-        if rest:
-            yield rest + b"\n", 1
+        while (batch := await asyncio.to_thread(reader.batch))[1]:
+            yield batch
     finally:
-        handle.close()
+        reader.close()
 
 
-def _measure(path: str) -> tuple[int, int]:
-    """Size in bytes and number of lines of a file."""
-    size = lines = 0
-    last = b"\n"
-    with open(path, "rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            size += len(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:]
-    return size, lines + (last != b"\n")
+class _Spool:
+    """Accumulates CSV lines up to one file's limits."""
 
+    def __init__(self, first_key: int) -> None:
+        self.handle: IO[bytes] = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)  # noqa: SIM115
+        self.size = 0
+        self.keys = 0
+        self.first_key = first_key
 
-def _fits(size: int, lines: int) -> bool:
-    return size <= MAX_IMPORT_BYTES and lines <= MAX_IMPORT_KEYS
+    def fits(self, encoded: bytes, count: int) -> bool:
+        return self.keys + count <= MAX_IMPORT_KEYS and self.size + len(encoded) <= MAX_IMPORT_BYTES
+
+    def write(self, encoded: bytes, count: int) -> None:
+        self.handle.write(encoded)
+        self.size += len(encoded)
+        self.keys += count
+
+    def seal(self) -> CsvFile:
+        self.handle.flush()
+        return CsvFile(self.size, self.keys, self.first_key, self.handle)
 
 
 async def _spooled(batches: AsyncIterator[Batch]) -> AsyncGenerator[CsvFile, None]:
-    spool: _Spool | None = _Spool()
+    """Files within the per-file limits; the one being filled is closed on failure, the
+    ones yielded belong to the caller."""
+    spool: _Spool | None = _Spool(1)
     try:
         async for encoded, count in batches:
             assert spool is not None
@@ -203,78 +213,71 @@ async def _spooled(batches: AsyncIterator[Batch]) -> AsyncGenerator[CsvFile, Non
                 if not spool.fits(line, 1):
                     if spool.keys == 0:
                         raise _too_big(len(line))
-                    sealed, spool = spool.seal(), _Spool()
+                    sealed, spool = spool.seal(), _Spool(spool.first_key + spool.keys)
                     yield sealed
                 spool.write(line, 1)
         if spool is not None and spool.keys:
             sealed, spool = spool.seal(), None
             yield sealed
     finally:
-        # A file already yielded belongs to the caller; only the one being filled is ours.
         if spool is not None:
             spool.handle.close()
 
 
-async def _as_async(batches: Iterable[Batch]) -> AsyncIterator[Batch]:
-    for batch in batches:
-        yield batch
-
-
-async def csv_files(file: ImportFile) -> AsyncGenerator[CsvFile, None]:
-    """Any :data:`ImportFile` as CSV files within LaunchDarkly's per-file limits.
-
-    A file that already fits is uploaded as it is; anything else is spooled, one file
-    at a time: the next is only prepared when the caller asks for it. Each file yielded
-    belongs to the caller, who closes it.
-
-    Raises:
-        ValueError: a bad key, or no keys at all.
-        TypeError: an unsupported input type.
-    """
+def _batches(file: ImportFile) -> AsyncGenerator[Batch, None]:
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
-        size, lines = await asyncio.to_thread(_measure, path)
-        if lines == 0:
-            raise ValueError(f"no keys to import in {path}")
-        if _fits(size, lines):
-            yield CsvFile(size, lines, path=path)
-            return
-        batches = _file_batches(path)
-    elif isinstance(file, (bytes, bytearray, memoryview)):
+        return _csv_batches(lambda: open(path, "rb"), path)
+    if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
-        lines = data.count(b"\n") + (not data.endswith(b"\n"))
-        if not data.strip():
+        return _csv_batches(lambda: io.BytesIO(data), "the CSV")
+    if isinstance(file, (Iterable, AsyncIterable)):
+        return _key_batches(cast("Iterable[str] | AsyncIterable[str]", file))
+    raise TypeError(
+        "file must be a path, bytes, or an iterable or async iterable of keys; "
+        f"got {type(file).__name__}"
+    )
+
+
+async def prepare_files(file: ImportFile) -> list[CsvFile]:
+    """Every key of ``file`` read, checked and spooled: the CSV files of an import, each
+    within LaunchDarkly's per-file limits, in order. The caller closes them.
+
+    Raises:
+        ValueError: a bad key (with where it is), a line over 40 MB, or no keys at all.
+        TypeError: an unsupported input type, or a key that is not ``str``.
+        OSError: the file cannot be read.
+    """
+    files: list[CsvFile] = []
+    batches = _batches(file)
+    try:
+        async for csv_file in _spooled(batches):
+            files.append(csv_file)
+        if not files:
             raise ValueError("no keys to import")
-        if _fits(len(data), lines):
-            yield CsvFile(len(data), lines, buffer=io.BytesIO(data))
-            return
-        batches = _as_async(_line_batches(data))
-    elif isinstance(file, (Iterable, AsyncIterable)):
-        batches = _key_batches(cast("Iterable[str] | AsyncIterable[str]", file))
-    else:
-        raise TypeError(
-            "file must be a path, bytes, or an iterable or async iterable of keys; "
-            f"got {type(file).__name__}"
-        )
-    produced = False
-    async for csv in _spooled(batches):
-        produced = True
-        yield csv
-    if not produced:
-        raise ValueError("no keys to import")
+    except BaseException:
+        for csv_file in files:
+            csv_file.close()
+        raise
+    finally:
+        await batches.aclose()
+    return files
 
 
 async def open_csv(file: ImportFile) -> CsvFile:
-    """One uploadable CSV from any :data:`ImportFile`.
+    """One uploadable CSV from any :data:`ImportFile`, every key checked.
 
     Raises:
         ValueError: no keys, a bad key, or more than one file's worth (1,000,000 keys or
             40 MB: ``import_big_segment`` splits such inputs over several uploads).
         TypeError: an unsupported input type.
     """
-    files = csv_files(file)
+    batches = _batches(file)
+    files = _spooled(batches)
     try:
-        first = await anext(files)
+        first = await anext(files, None)
+        if first is None:
+            raise ValueError("no keys to import")
         second = await anext(files, None)
         if second is not None:
             first.close()
@@ -286,16 +289,17 @@ async def open_csv(file: ImportFile) -> CsvFile:
         return first
     finally:
         await files.aclose()
+        await batches.aclose()
 
 
 class _CsvPayload(aiohttp.payload.Payload):
     """The file part of an import, streamed. Its size is known, so the whole upload
     has a ``Content-Length`` (some gateways refuse chunked uploads)."""
 
-    def __init__(self, csv: CsvFile) -> None:
-        super().__init__(csv, content_type="text/csv", filename="keys.csv")
-        self._size = csv.size
-        self._csv = csv
+    def __init__(self, csv_file: CsvFile) -> None:
+        super().__init__(csv_file, content_type="text/csv", filename="keys.csv")
+        self._size = csv_file.size
+        self._csv = csv_file
 
     def decode(self, encoding: str = "utf-8", errors: str = "strict") -> str:
         raise TypeError("an import file is streamed, never decoded whole")
@@ -306,13 +310,13 @@ class _CsvPayload(aiohttp.payload.Payload):
 
 
 def multipart_body(
-    csv: CsvFile, mode: str, wait_on_approvals: bool | None
+    csv_file: CsvFile, mode: str, wait_on_approvals: bool | None
 ) -> Callable[[], aiohttp.FormData]:
     """A factory of fresh multipart bodies (one per attempt) for an import."""
 
     def build() -> aiohttp.FormData:
         form = aiohttp.FormData()
-        form.add_field("file", _CsvPayload(csv), filename="keys.csv", content_type="text/csv")
+        form.add_field("file", _CsvPayload(csv_file), filename="keys.csv", content_type="text/csv")
         form.add_field("mode", mode)
         if wait_on_approvals is not None:
             form.add_field("waitOnApprovals", "true" if wait_on_approvals else "false")

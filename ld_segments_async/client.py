@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import os
-import time
 import warnings
 from collections.abc import AsyncIterator, Mapping, Sequence
 from functools import partial
@@ -20,11 +18,12 @@ from ._clock import SYSTEM_CLOCK, Clock
 from ._credential import Credential
 from ._exchange import Request, Response
 from ._exports import download_export, export_keys
+from ._imports import ImportPart, import_in_parts
 from ._transport import Transport
-from ._upload import CsvFile, ImportFile, csv_files, multipart_body, open_csv
+from ._upload import CsvFile, ImportFile, multipart_body, open_csv
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
 from .converter import converter, explain
-from .errors import JobFailedError, PartialPatchError
+from .errors import PartialPatchError
 from .jobs import (
     DEFAULT_POLL,
     EXPORT_FAILED,
@@ -55,7 +54,14 @@ from .models import (
     UserSegment,
     UserSegments,
 )
-from .pagination import DEFAULT_PAGE_SIZE, items_of, walk_pages
+from .pagination import (
+    DEFAULT_PAGE_SIZE,
+    check_walk,
+    environment_revision,
+    items_of,
+    segment_revision,
+    walk_pages,
+)
 
 __all__ = ["SegmentsClient"]
 
@@ -355,34 +361,41 @@ class SegmentsClient:
     ) -> AsyncIterator[UserSegments]:
         """Walk the segments of an environment page by page (``async for``).
 
-        Every page is requested with this call's own page size, sort and filter;
-        ``_links.next`` and ``totalCount`` only tell where the next page starts and when
-        the walk is over. Each segment key is yielded at most once per walk (offsets
-        shift when segments are created or deleted meanwhile: such a segment may be
-        missed). Leaving the loop early releases the connection; use
-        ``contextlib.aclosing`` to close the walk at once in a long-lived task.
+        Segments created or deleted during the walk do not make it lose or repeat any
+        other: every segment that exists for the whole walk is yielded exactly once
+        (unless its sort key changes meanwhile: a rename under ``sort="name"``, any
+        change under ``sort="lastModified"``), none twice, and a segment created or
+        deleted meanwhile at most once. Pages overlap by one segment to prove it, so
+        an unchanging listing costs ``1/(page_size - 1)`` more requests than a plain
+        offset loop; the guarantee and its limits are in
+        :mod:`ld_segments_async.pagination`. Each page holds the segments new to the
+        walk; every request carries this call's page size, sort and filter. Leaving
+        the loop early releases the connection; use ``contextlib.aclosing`` to close
+        the walk at once in a long-lived task.
 
         Args:
-            page_size: segments per request.
+            page_size: segments per request (at least 2).
             sort, filter: as for :meth:`get_segments`.
             concurrency: once the first page tells ``totalCount``, fetch this many pages
-                at a time (still yielded in order; at most this many pages in memory).
+                at a time, planned from each page answered (still yielded in order; at
+                most this many pages in memory).
 
         Raises:
             ValueError: bad keys, ``page_size`` or ``concurrency`` (at call time).
-            DecodeError: the server sent the same page twice.
+            DecodeError: the walk could not keep its guarantee (pages that contradict
+                each other, or a listing changing faster than it can be walked).
         """
         _paths.check(SEGMENTS, project_key, environment_key)
-        _check_page(page_size, None)
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ValueError(f"concurrency must be a positive integer, got {concurrency!r}")
+        check_walk(page_size, concurrency)
 
         async def fetch_offset(offset: int) -> UserSegments:
             return await self.get_segments(
                 project_key, environment_key, page_size, offset, sort, filter
             )
 
-        return walk_pages(fetch_offset, page_size=page_size, concurrency=concurrency)
+        return walk_pages(
+            fetch_offset, page_size=page_size, concurrency=concurrency, revision=segment_revision
+        )
 
     def iter_segments(
         self,
@@ -417,19 +430,28 @@ class SegmentsClient:
 
             envs = [env.key async for env in ld.iter_environments("proj")]
 
+        The walk keeps the guarantee of :meth:`iter_segment_pages` (environments are
+        compared by key, name and ``critical``).
+
         Args:
+            page_size: environments per request (at least 2).
             filter: LaunchDarkly's environment filter, e.g. ``"query:prod,tags:eu+us"``.
             sort: ``name``, ``createdOn`` or ``critical``, ``-`` for descending.
+
+        Raises:
+            ValueError: a bad key or ``page_size`` (at call time).
+            DecodeError: the walk could not keep its guarantee.
         """
         _paths.check(ENVIRONMENTS, project_key)
-        _check_page(page_size, None)
+        check_walk(page_size)
 
         async def fetch_offset(offset: int) -> Environments:
             query = _query(limit=page_size, offset=offset, filter=filter, sort=sort)
             response = await self._send("GET", ENVIRONMENTS, (project_key,), query=query)
             return self._decode(response, Environments)
 
-        return items_of(walk_pages(fetch_offset, page_size=page_size))
+        pages = walk_pages(fetch_offset, page_size=page_size, revision=environment_revision)
+        return items_of(pages)
 
     async def get_segment(
         self, project_key: str, environment_key: str, segment_key: str
@@ -526,8 +548,10 @@ class SegmentsClient:
 
         Args:
             file: a path to a CSV file, the CSV as bytes, or the keys as an iterable or
-                async iterable of ``str`` (written as LaunchDarkly expects: no header, one
-                key per line). Keys are checked and spooled before anything is sent.
+                async iterable of ``str``. Every key is read, checked and written again
+                as LaunchDarkly expects (no header, one key per line; in a CSV, ``\\n``,
+                ``\\r\\n`` and ``\\r`` all end a line and the first column is the key)
+                before anything is sent.
             mode: ``"merge"`` adds the keys, ``"replace"`` replaces the whole list.
             wait_on_approvals: hold the import until approved.
 
@@ -607,52 +631,55 @@ class SegmentsClient:
         timeout: float | None = 3600,
         on_progress: ProgressCallback | None = None,
         poll: PollSchedule = DEFAULT_POLL,
+        record: list[ImportPart] | None = None,
     ) -> Import:
         """Import keys into a big segment and wait until they are applied.
 
-        Inputs over LaunchDarkly's per-file limits (1,000,000 keys or 40 MB) are split
-        into sequential uploads, each awaited before the next: the first in ``mode``,
-        the rest in ``merge``. Keys are read lazily, one file's worth at a time.
+        Every key is read, checked and spooled to disk before the first upload, so bad
+        input anywhere fails with nothing sent. Inputs over LaunchDarkly's per-file
+        limits (1,000,000 keys or 40 MB) are split into sequential uploads, each
+        awaited before the next: the first in ``mode``, the rest in ``merge``.
 
         Args:
             file: as for :meth:`create_big_segment_import`.
-            timeout: seconds for the whole import, all uploads included.
+            timeout: seconds for the uploads and their waits (from the first upload).
+            record: a list the import fills with one :class:`ImportPart` per file and
+                keeps up to date (state, import id, last job): what was applied, even
+                when the import is cancelled.
 
         Returns:
             The final state of the last upload.
 
         Raises:
-            JobFailedError: an upload failed; ``completed`` lists the uploads applied
-                before it (later keys were not sent).
-            JobTimeoutError: ``timeout`` ran out.
-            ConflictError: another import is running in the environment.
+            ValueError, TypeError: bad input (nothing was sent).
+            ImportIncompleteError: a failure once LaunchDarkly may hold some of the
+                keys, in any mode; ``parts`` says which files were applied, with their
+                import ids. :class:`ImportStoppedError` (a stopped upload) is also a
+                ``JobFailedError``, :class:`ImportTimeoutError` a ``JobTimeoutError``.
+            ConflictError: another import is running in the environment (and nothing
+                was applied; other errors before anything could change are raised as
+                they are too).
+            asyncio.CancelledError: re-raised as it is; ``record`` (and from Python
+                3.11 a note on the exception) says what was applied.
         """
         keys = (project_key, environment_key, segment_key)
         mode = _import_mode(mode)
         _paths.check(IMPORTS, *keys)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        completed: list[Import] = []
-        async with contextlib.aclosing(csv_files(file)) as files:
-            async for csv in files:
-                with csv:
-                    upload_mode = mode if not completed else ImportMode.MERGE.value
-                    import_id = await self._start_import(keys, csv, upload_mode, wait_on_approvals)
-                left = None if deadline is None else deadline - time.monotonic()
-                try:
-                    job = await wait_for_job(
-                        partial(self.get_big_segment_import, *keys, import_id),
-                        import_id,
-                        done=import_done,
-                        failed=IMPORT_FAILED,
-                        timeout=left,
-                        on_progress=on_progress,
-                        schedule=poll,
-                        clock=self._transport.clock,
-                    )
-                except JobFailedError as error:
-                    raise JobFailedError(error.job, completed=completed) from None
-                completed.append(job)
-        return completed[-1]
+
+        async def start(csv: CsvFile, upload_mode: str) -> str:
+            return await self._start_import(keys, csv, upload_mode, wait_on_approvals)
+
+        return await import_in_parts(
+            start,
+            partial(self.get_big_segment_import, *keys),
+            file,
+            mode,
+            timeout=timeout,
+            on_progress=on_progress,
+            poll=poll,
+            record=record,
+            clock=self._transport.clock,
+        )
 
     async def get_big_segment_import(
         self, project_key: str, environment_key: str, segment_key: str, import_id: str

@@ -10,6 +10,7 @@ from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ._imports import ImportPart
     from .models import Export, Import
 
 __all__ = [
@@ -18,6 +19,9 @@ __all__ = [
     "ConflictError",
     "DecodeError",
     "ForbiddenError",
+    "ImportIncompleteError",
+    "ImportStoppedError",
+    "ImportTimeoutError",
     "JobFailedError",
     "JobTimeoutError",
     "LaunchDarklyError",
@@ -338,3 +342,83 @@ class PartialPatchError(_PicklableByState, LaunchDarklyError):
         self.errors = list(errors)
         details = "; ".join(f"#{e.instruction_index}: {e.message}" for e in self.errors)
         super().__init__(f"{len(self.errors)} instruction(s) failed: {details}")
+
+
+class ImportIncompleteError(_PicklableByState, LaunchDarklyError):
+    """``import_big_segment`` failed after LaunchDarkly was (or may have been) sent keys:
+    the segment may hold some of them. It says exactly which files were applied.
+
+    Raised in every mode. When nothing can have changed (the first upload was refused,
+    or never reached LaunchDarkly), ``import_big_segment`` raises the plain error
+    instead. A stopped upload raises :class:`ImportStoppedError` (also a
+    :class:`JobFailedError`), a timeout :class:`ImportTimeoutError` (also a
+    :class:`JobTimeoutError`).
+
+    Attributes:
+        parts: one :class:`~ld_segments_async.ImportPart` per file of the import, in
+            order: its keys (``first_key``, ``last_key``), ``mode``, ``state``
+            (``"applied"``, ``"stopped"``, ``"pending"``, ``"unknown"``, ``"refused"``,
+            ``"not_sent"``), ``import_id`` and last ``job`` seen.
+        error: what stopped the import (also ``__cause__``).
+    """
+
+    def __init__(self, parts: Sequence[ImportPart], error: BaseException) -> None:
+        self.parts = list(parts)
+        self.error = error
+        Exception.__init__(self, _describe_import(self.parts, error))
+
+    @property
+    def applied(self) -> list[ImportPart]:
+        """The files LaunchDarkly applied."""
+        return [part for part in self.parts if part.state == "applied"]
+
+    @property
+    def not_applied(self) -> list[ImportPart]:
+        """Every other file: see each one's ``state`` (``"pending"`` and ``"unknown"``
+        ones may still be applied by LaunchDarkly)."""
+        return [part for part in self.parts if part.state != "applied"]
+
+
+class ImportStoppedError(ImportIncompleteError, JobFailedError):
+    """An upload of ``import_big_segment`` ended ``stopped``: ``job`` and ``status`` are
+    that upload's, ``completed`` the uploads applied before it."""
+
+    def __init__(self, parts: Sequence[ImportPart], error: JobFailedError) -> None:
+        self.job = error.job
+        self.status = error.status
+        self.completed = [
+            part.job for part in parts if part.state == "applied" and part.job is not None
+        ]
+        ImportIncompleteError.__init__(self, parts, error)
+
+
+class ImportTimeoutError(ImportIncompleteError, JobTimeoutError):
+    """``import_big_segment`` ran past its ``timeout``: ``job``, ``job_id`` and ``status``
+    are those of the last upload (which may still complete)."""
+
+    def __init__(self, parts: Sequence[ImportPart], error: JobTimeoutError) -> None:
+        self.job = error.job
+        self.job_id = error.job_id
+        self.status = error.status
+        self.timeout = error.timeout
+        ImportIncompleteError.__init__(self, parts, error)
+
+
+_PART_STATES = {
+    "applied": "applied",
+    "stopped": "stopped",
+    "pending": "not finished (it may still be applied)",
+    "unknown": "sent without an answer (it may have been applied)",
+    "refused": "refused",
+    "not_sent": "not sent",
+}
+
+
+def _describe_import(parts: Sequence[ImportPart], error: BaseException) -> str:
+    files = "; ".join(
+        f"file {part.index + 1} (keys {part.first_key:,}-{part.last_key:,}, {part.mode}) "
+        f"{_PART_STATES.get(part.state, part.state)}"
+        + (f" [import {part.import_id}]" if part.import_id else "")
+        for part in parts
+    )
+    return f"big segment import incomplete: {files}; because: {error}"

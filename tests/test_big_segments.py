@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from import_uploads import IMPORTS, agen, uploaded_keys
 from servers import serving
 from settings import API_KEY, ENV, FAST_RETRY, PROJECT
 
@@ -29,7 +28,6 @@ from ld_segments_async.jobs import PollSchedule
 from ld_segments_async.testing import FakeLaunchDarkly
 
 FAST = PollSchedule(first=0.001, cap=0.005)
-IMPORTS = "/api/v2/segments/{projectKey}/{environmentKey}/{segmentKey}/imports"
 
 
 @pytest.fixture
@@ -40,22 +38,6 @@ def big(fake: FakeLaunchDarkly) -> str:
 
 def keys(n: int, prefix: str = "k") -> list[str]:
     return [f"{prefix}{i}" for i in range(n)]
-
-
-async def agen(items: list[str]) -> AsyncIterator[str]:
-    for item in items:
-        yield item
-
-
-def uploaded_keys(fake: FakeLaunchDarkly) -> list[list[str]]:
-    """The first CSV column of each import upload the fake received."""
-    uploads = []
-    for exchange in fake.exchanges:
-        if exchange.route == IMPORTS and exchange.method == "POST":
-            text = exchange.request_body.decode()
-            part = text.split("\r\n\r\n", 1)[1].split("\r\n--", 1)[0]
-            uploads.append([row[0] for row in csv.reader(io.StringIO(part)) if row])
-    return uploads
 
 
 def write_csv(path: Path, rows: list[str]) -> Path:
@@ -302,7 +284,7 @@ async def test_import_big_segment_failure_says_what_was_applied(
         )
 
     assert [job.id for job in caught.value.completed] == completed
-    assert "2 earlier upload(s) completed" in str(caught.value)
+    assert "file 2 (keys 11-20, merge) applied" in str(caught.value)
     assert fake.big_segment_members(PROJECT, ENV, big) == set(keys(20))
     assert len(fake.imports) == 3  # the fourth file was never sent
 

@@ -1,7 +1,8 @@
 """An in-memory fake of LaunchDarkly's Segments REST API, for tests.
 
 ``FakeLaunchDarkly`` serves every Segments operation (and list environments) over a real
-socket, with knobs for latency, rate limits, faults, paging and job progress::
+socket, with knobs for latency, rate limits, faults, paging, listings that change
+mid-walk (:class:`Churn`) and job progress::
 
     from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
@@ -11,9 +12,10 @@ socket, with knobs for latency, rate limits, faults, paging and job progress::
         ...
 """
 
+from .churn import Churn
 from .faults import Fault, FaultPlan
 from .ratelimit import RateLimit
 from .recording import Exchange
 from .server import FakeLaunchDarkly
 
-__all__ = ["Exchange", "FakeLaunchDarkly", "Fault", "FaultPlan", "RateLimit"]
+__all__ = ["Churn", "Exchange", "FakeLaunchDarkly", "Fault", "FaultPlan", "RateLimit"]

@@ -7,6 +7,7 @@ segment key ``a%2Fb`` into two path segments. Here the still-encoded path is spl
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote, unquote_to_bytes
 
 from .replies import bad_request
@@ -24,8 +25,13 @@ def decode_segments(raw_path: str) -> list[str]:
         raise bad_request("The request path is not valid UTF-8 once percent-decoded") from None
 
 
+@lru_cache(maxsize=1 << 16)
 def encode_segment(value: str) -> str:
-    """Percent-encode one path segment (every reserved character, ``/`` included)."""
+    """Percent-encode one path segment (every reserved character, ``/`` included).
+
+    Cached: every page of a list renders five hrefs per item (half of a list request's
+    CPU time at 50 items a page without it).
+    """
     return quote(value, safe="")
 
 

@@ -34,6 +34,7 @@ class Route:
 
 
 _SEGMENTS = "/api/v2/segments/{projectKey}/{environmentKey}"
+_ENVIRONMENTS = "/api/v2/projects/{projectKey}/environments"
 _SEGMENT = _SEGMENTS + "/{segmentKey}"
 _EXPIRING = "/api/v2/segments/{projectKey}/{segmentKey}/expiring-targets/{environmentKey}"
 _EXPIRING_USERS = (
@@ -46,7 +47,7 @@ def _route(method: str, path: str, handler: Handler, *, streams_body: bool = Fal
 
 
 ROUTES: tuple[Route, ...] = (
-    _route("GET", "/api/v2/projects/{projectKey}/environments", environments_api.list_environments),
+    _route("GET", _ENVIRONMENTS, environments_api.list_environments),
     _route(
         "POST",
         "/api/v2/projects/{projectKey}/environments/{environmentKey}/segments/evaluate",
@@ -72,6 +73,8 @@ ROUTES: tuple[Route, ...] = (
 )
 DOWNLOAD = Route("GET", downloads.API_TEMPLATE, downloads.download_from_api, api=False)
 ROUTE_NAMES = frozenset(route.name for route in ROUTES)
+LIST_SEGMENTS = f"GET {_SEGMENTS}"
+LIST_ENVIRONMENTS = f"GET {_ENVIRONMENTS}"
 
 
 def resolve(method: str, raw_path: str) -> tuple[Route, dict[str, str]]:

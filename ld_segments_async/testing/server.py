@@ -15,13 +15,14 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 from .call import Call
+from .churn import Churn
 from .downloads import download_from_host
 from .faults import Fault, FaultPlan, FaultQueue, deliver
 from .jobs import ExportJob, ImportJob
 from .ratelimit import RATE_LIMITED_MESSAGE, RateLimit, RateLimiter
 from .recording import MAX_RECORDED_BODY, Exchange, redacted_headers
 from .replies import ApiError, Reply
-from .routes import DOWNLOAD, ROUTE_NAMES, resolve
+from .routes import DOWNLOAD, LIST_ENVIRONMENTS, LIST_SEGMENTS, ROUTE_NAMES, resolve
 from .store import Store
 from .wire import Outcome, Sent, read_body, send
 
@@ -70,6 +71,8 @@ class FakeLaunchDarkly:
             second origin (which is then started too).
         record: keep an :class:`Exchange` per request in :attr:`exchanges`.
         seed: seed for generated ids and keys.
+        churn: a :class:`Churn`: segments (or environments) created and deleted between
+            list requests, to test walks over a changing listing.
         port: the API host's port on 127.0.0.1; 0 (the default) picks a free one.
 
     Attributes:
@@ -105,6 +108,7 @@ class FakeLaunchDarkly:
         redirect_downloads: bool = False,
         record: bool = True,
         seed: int = 0,
+        churn: Churn | None = None,
         port: int = 0,
     ) -> None:
         self._api_key = api_key
@@ -117,6 +121,7 @@ class FakeLaunchDarkly:
         self.separate_download_host = separate_download_host
         self.redirect_downloads = redirect_downloads
         self.record = record
+        self.churn = churn
         self.import_outcome = "complete"
         self.export_outcome = "complete"
         self.requests: Counter[str] = Counter()
@@ -367,6 +372,10 @@ class FakeLaunchDarkly:
             call = Call(request, self, self._store, params, trace.query, raw_query, body)
             # A streamed upload fills upload_head while the handler reads it.
             trace.request_body = call.upload_head if route.streams_body else body
+            if self.churn is not None and route.name in (LIST_SEGMENTS, LIST_ENVIRONMENTS):
+                self.churn.before_list(
+                    self._store, params["projectKey"], params.get("environmentKey")
+                )
             fault = self._next_fault(route.name)
             if fault is not None:
                 return await deliver(fault, request, lambda: route.handler(call), method == "GET")
