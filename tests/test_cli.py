@@ -104,8 +104,10 @@ def test_help_of_every_command_is_accurate(capsys: pytest.CaptureFixture[str]) -
         assert ran.code == 0, name
         assert table in ran.out, f"{name} --help lists the exit codes"
         talks_to_ld = name not in ("fake", "demo")
-        for option in ("--base-url", "--concurrency", "--debug"):
-            assert (option in ran.out) == talks_to_ld, (name, option)
+        for option in ("--base-url", "--debug", "--quiet"):
+            assert (option in ran.out) == (talks_to_ld or option == "--quiet"), (name, option)
+        fans_out = talks_to_ld and name != "status"  # one environment, one job
+        assert ("--concurrency" in ran.out) == fans_out, name
         # A default written in the help, "(3600)", is the real default.
         for action in command._actions:  # type: ignore[attr-defined]
             written = re.search(r"\((\S+)\)$", action.help or "")
@@ -251,6 +253,9 @@ def test_get_counts_targets_of_every_context_kind(project: Project) -> None:
     ran = project.script("get -p {p} -e production beta")
     assert ran.code == 0, ran
     assert "rules: 0, included: 4, excluded: 1" in ran.out  # ada (legacy) + 3 contexts
+    project.add("production", "big", unbounded=True, included=["a", "b"], excluded=["c"])
+    big = project.main("get -p {p} -e production big")
+    assert "members included: 2, excluded: 1" in big.out, big
 
 
 def test_debug_shows_the_traceback_of_each_failed_environment(project: Project) -> None:
@@ -433,6 +438,7 @@ def test_a_closed_stdout_stops_output_quietly_and_never_half_copies(
     with closed_pipe() as stdout:
         listing = project.script("list -p {p} --all-envs", stdout=stdout)
         preview = project.script("copy -p {p} --from source --all-envs --dry-run -q", stdout=stdout)
+        previewed = [e for e in project.fake.exchanges if "/t-" in e.path and "/seg-" in e.path]
         copy = project.script("copy -p {p} --from source --to t-1", stdout=stdout)
         # stderr into the same closed pipe, as `2>&1 | head -1` does
         both = subprocess.run(  # noqa: S603 - our own console script
@@ -449,6 +455,7 @@ def test_a_closed_stdout_stops_output_quietly_and_never_half_copies(
         assert "rror" not in ran.err, ran
         assert "FAILED" not in ran.err and "failed" not in ran.err, ran
     assert preview.err == ""  # -q, and nothing went wrong
+    assert len(previewed) < 10  # a preview nobody reads stops (it would read 50 segments)
     assert "t-1: ok - 25 created" in copy.err
     assert both.returncode == 141
     assert helped.code in (0, 141) and helped.err == ""

@@ -68,15 +68,19 @@ def port(text: str) -> int:
     return value
 
 
-def _api_options() -> argparse.ArgumentParser:
-    """The options of every command that talks to LaunchDarkly."""
+def _api_options(*, fan_out: bool = True) -> argparse.ArgumentParser:
+    """The options of every command that talks to LaunchDarkly (``--concurrency`` for
+    those that work on several environments)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--base-url", help="the API host (default $LD_BASE_URL or https://app.launchdarkly.com)"
     )
     common.add_argument("-q", "--quiet", action="store_true", help="no progress, no notes")
     common.add_argument("--debug", action="store_true", help="print the traceback of every error")
-    common.add_argument("--concurrency", type=positive, default=8, help="environments at once (8)")
+    if fan_out:
+        common.add_argument(
+            "--concurrency", type=positive, default=8, help="environments at once (8)"
+        )
     return common
 
 
@@ -104,7 +108,10 @@ def _waiting(command: argparse.ArgumentParser) -> None:
         "--timeout", type=seconds, default=3600.0, help="seconds to wait for the job (3600)"
     )
     command.add_argument(
-        "--poll", type=seconds, default=1.0, help="first wait between polls, in seconds (1)"
+        "--poll",
+        type=seconds,
+        default=0.5,  # small jobs end within a second; waits grow 1.5x up to 30 s
+        help="first wait between polls, in seconds, growing 1.5x up to 30 (0.5)",
     )
 
 
@@ -117,16 +124,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    api = _api_options()
+    api, one_env = _api_options(), _api_options(fan_out=False)
 
     def command(
-        name: str, help: str, *, per_env: bool = True, talks_to_ld: bool = True
+        name: str,
+        help: str,
+        *,
+        per_env: bool = True,
+        talks_to_ld: bool = True,
+        fan_out: bool = True,
     ) -> argparse.ArgumentParser:
+        parents = [api if fan_out else one_env] if talks_to_ld else []
         sub = commands.add_parser(
             name,
             help=help,
             description=help,
-            parents=[api] if talks_to_ld else [],
+            parents=parents,
             epilog=exit_code_help(),
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
@@ -209,7 +222,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _waiting(imported)
 
-    status = command("status", "show (or wait for) a big-segment import or export", per_env=False)
+    status = command(
+        "status",
+        "show (or wait for) a big-segment import or export",
+        per_env=False,
+        fan_out=False,
+    )
     _project(status)
     status.add_argument("-e", "--env", required=True, help="the environment key")
     status.add_argument("segment", help="the segment key")
@@ -248,6 +266,8 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="environments to seed: production, staging, qa, dev, then env-5... (4)",
     )
+
+    fake.add_argument("-q", "--quiet", action="store_true", help="only the URL and export line")
 
     demo = command(
         "demo", "a tour on an embedded fake LaunchDarkly", per_env=False, talks_to_ld=False
