@@ -88,7 +88,7 @@ def cli_commands() -> list[Command]:
     """Every command of the command-line section's bash blocks, in order."""
     commands: list[Command] = []
     for block in blocks():
-        if block.language != "bash" or block.heading != CLI_SECTION:
+        if block.language != "bash" or block.heading != CLI_SECTION or block.not_run:
             continue
         pending: list[str] = []
         start = 0

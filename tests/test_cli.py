@@ -103,6 +103,7 @@ def test_help_of_every_command_is_accurate(capsys: pytest.CaptureFixture[str]) -
         ran = run_main(f"{name} --help", {})
         assert ran.code == 0, name
         assert table in ran.out, f"{name} --help lists the exit codes"
+        assert not re.search(r"--(api-)?(key|token)\b", ran.out), "the key is never an argument"
         talks_to_ld = name not in ("fake", "demo")
         for option in ("--base-url", "--debug", "--quiet"):
             assert (option in ran.out) == (talks_to_ld or option == "--quiet"), (name, option)
@@ -367,23 +368,34 @@ def test_patch_dry_run_changes_nothing(project: Project) -> None:
     assert project.segment("production", "beta")["name"] == "Beta"  # type: ignore[index]
 
 
+PATCH = "patch -p {p} -e production beta --file"
+IMPORT = "import -p {p} -e production customers --file"
+
+
 @pytest.mark.parametrize(
-    ("file", "stdin", "message"),
+    ("command", "stdin", "message"),
     [
-        ("-", "{oops", "not JSON"),
-        ("nope.json", "", "--file nope.json: no such file"),
-        (".", "", "--file .: is a directory"),
-        ("-", '{"kind": "addTags", "values": ["x"]}', 'goes in a list: [{"kind": "addTags"'),
+        (f"{PATCH} -", "{oops", "not JSON"),
+        (f"{PATCH} nope.json", "", "--file nope.json: no such file"),
+        (f"{PATCH} .", "", "--file .: is a directory"),
+        (f"{PATCH} -", '{"kind": "addTags", "values": ["x"]}', 'goes in a list: [{"kind": "add'),
+        (f"{IMPORT} nope.csv", "", "--file nope.csv: no such file"),
+        (f"{IMPORT} .", "", "--file .: is a directory, not a file of keys"),
+        (f"{IMPORT} -", "\n\n", "stdin: no keys to import"),
+        (f"{IMPORT} -", '"a\nb"\n', "stdin, line 2: a key holds a line break"),
     ],
-    ids=["not-json", "missing", "directory", "bare-instruction"],
+    ids=[
+        *("patch-not-json", "patch-missing", "patch-directory", "patch-bare-instruction"),
+        *("import-missing", "import-directory", "import-empty", "import-line-break"),
+    ],
 )
-def test_a_bad_patch_file_is_a_usage_error(
-    project: Project, file: str, stdin: str, message: str
+def test_a_bad_input_file_is_a_usage_error(
+    project: Project, command: str, stdin: str, message: str
 ) -> None:
-    ran = project.main(f"patch -p {{p}} -e production beta --file {file}", stdin=stdin)
+    ran = project.main(command, stdin=stdin)
     assert ran.code == 2, ran
     assert message in ran.err
-    assert project.sent("PATCH") == []
+    assert project.sent("PATCH") == project.sent("POST") == []
 
 
 # -- copy ------------------------------------------------------------------------------
@@ -531,25 +543,6 @@ def test_import_reads_the_first_column_and_says_what_surprises(
     assert project.members("staging", "customers") == {"ada", "grace"}
 
 
-@pytest.mark.parametrize(
-    ("file", "stdin", "message"),
-    [
-        ("nope.csv", "", "--file nope.csv: no such file"),
-        (".", "", "--file .: is a directory, not a file of keys"),
-        ("-", "\n\n", "stdin: no keys to import"),
-        ("-", '"a\nb"\n', "stdin, line 2: a key holds a line break"),
-    ],
-    ids=["missing", "directory", "empty", "line-break"],
-)
-def test_a_bad_key_file_is_a_usage_error(
-    project: Project, file: str, stdin: str, message: str
-) -> None:
-    ran = project.main(f"import -p {{p}} -e production customers --file {file}", stdin=stdin)
-    assert ran.code == 2, ran
-    assert message in ran.err
-    assert project.sent("POST") == []
-
-
 def test_export_one_file_per_environment(project: Project, tmp_path: Path) -> None:
     project.add("production", "exported", unbounded=True, included=["a", "b"])
     project.add("qa", "exported", unbounded=True, included=["c"])
@@ -653,6 +646,28 @@ def test_an_interrupted_import_says_what_it_leaves_behind(
     assert "--mode replace: until an import runs to the end" in err
     assert err.rstrip().endswith("error: interrupted")
     assert "Traceback" not in err
+
+
+def test_a_failed_export_says_what_it_leaves_behind(project: Project, tmp_path: Path) -> None:
+    project.fake.export_outcome = "stopped"
+    try:
+        ran = project.main(f"export -p {{p}} -e production customers --out {tmp_path} --poll 0.01")
+    finally:
+        project.fake.export_outcome = "complete"
+    assert ran.code == 1
+    (export_id,) = [
+        job.id for job in project.fake.exports.values() if job.project_key == project.key
+    ]
+    assert "production: the export of customers failed (big segment export" in ran.err
+    assert (
+        f"  export {export_id}, stopped; see it with: ld-segments status -p {project.key} "
+        f"-e production customers --export {export_id}"
+    ) in ran.err
+    waited = project.main(
+        f"status -p {{p}} -e production customers --export {export_id} --wait --poll 0.01"
+    )
+    assert waited.code == 1  # --wait: a failed job is a failure
+    assert "ended with status 'stopped'" in waited.err
 
 
 def test_the_import_report_says_what_was_applied() -> None:

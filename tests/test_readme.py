@@ -6,7 +6,11 @@ facts (configuration options, exit codes) checked against the code.
 How a Python block runs (see ``readme.py`` for the rules): with ``LD_API_KEY`` and
 ``LD_BASE_URL`` pointing at the fake; a block with top-level ``await`` runs inside
 ``async with SegmentsClient() as ld:`` (as the README says); an ``async def test_*`` it
-defines is then run, as pytest-asyncio would.
+defines is then run, as pytest-asyncio would. The blocks share one fake, in README
+order, as a reader trying them in one session would: a new snippet uses the seeded
+names (project ``proj``, environments ``production``, ``staging``, ``qa``, ``dev``,
+segments ``beta-users``, ``internal-staff``, ``vip`` and the big ``customers``) or
+creates its own. To check what a block did, add a function to ``EFFECTS``.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
-from typing import IO
 
 from .exits import FAILED, INTERRUPTED, OUTPUT_CLOSED, USAGE, UsageError
 from .parser import build_parser
@@ -31,19 +30,11 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
         try:
             sys.stdout.flush()  # `ld-segments --help | head -1`: a closed pipe, not an error
         except BrokenPipeError:
-            _silence(sys.stdout)
+            from .output import silence
+
+            silence(sys.stdout)
             return OUTPUT_CLOSED if code == 0 else code
         return code
-
-
-def _silence(stream: IO[str]) -> None:
-    try:
-        descriptor = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, descriptor)
-    os.close(devnull)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

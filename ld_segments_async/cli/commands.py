@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from ld_segments_async import ClientConfig, SegmentBody, SegmentsClient, SegmentTarget, UserSegment
-from ld_segments_async.converter import converter
 
-from .bigsegments import export, import_keys, status
+from .bigsegments import export, import_keys, record, status
 from .copy import copy_segments
 from .environments import each_environment, environments, natural
 from .exits import OK, UsageError
@@ -81,10 +80,6 @@ def _targets(listed: list[str] | None, contexts: list[SegmentTarget] | None) -> 
     return len(listed or []) + sum(len(target.values or []) for target in contexts or [])
 
 
-def _record(env: str, segment: Any) -> dict[str, Any]:
-    return {"environment": env, **converter.unstructure(segment)}
-
-
 # -- commands ----------------------------------------------------------------------
 
 
@@ -101,7 +96,7 @@ async def _list(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> in
     code = await each_environment(envs, work, out, "listing", args.concurrency, read_only=True)
     listed = [(env, segment) for env in envs for segment in found.get(env, [])]
     if args.json:
-        out.json_lines(_record(env, segment) for env, segment in listed)
+        out.json_lines(record(env, segment) for env, segment in listed)
     elif args.csv:
         if found:  # a header alone is an empty result; nothing at all is a failure
             rows = [[env, *_describe(segment)] for env, segment in listed]
@@ -118,7 +113,7 @@ async def _get(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int
     async def work(env: str) -> str:
         segment = await ld.get_segment(args.project, env, args.segment)
         if args.json:
-            out.json(_record(env, segment))
+            out.json(record(env, segment))
             return "found"
         key, name, tags, kind, version = _describe(segment)
         out.line(f"{env}/{key}: {name!r}, {kind}, version {version}, tags [{tags}]")
@@ -229,7 +224,7 @@ async def _patch(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> i
         segment = await ld.patch_segment(
             args.project, env, args.segment, patch, dry_run=args.dry_run or None
         )
-        out.json(_record(env, segment))
+        out.json(record(env, segment))
         if args.dry_run:
             return f"would be version {segment.version} (dry run, nothing saved)"
         return f"patched: version {segment.version}"

@@ -20,7 +20,7 @@ from typing import IO, Any, Protocol
 from .exits import OK, OUTPUT_CLOSED
 from .text import printable, safe_json
 
-__all__ = ["Output", "Progress"]
+__all__ = ["Output", "Progress", "describe", "silence"]
 
 
 class Progress(Protocol):
@@ -66,17 +66,21 @@ class _Stream:
 
     def _go(self) -> None:
         self.gone = True
-        # What is still buffered is flushed again when the interpreter exits: into
-        # /dev/null, or Python would report a BrokenPipeError on its way out.
-        try:
-            descriptor = self.stream.fileno()
-        except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
-            return
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, descriptor)
-        finally:
-            os.close(devnull)
+        silence(self.stream)
+
+
+def silence(stream: IO[str]) -> None:
+    """Point ``stream``'s descriptor at /dev/null: what is still buffered is flushed
+    again when the interpreter exits, and Python would report a BrokenPipeError."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return  # not a real file (a test's StringIO): nothing to flush at exit
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
 
 
 class Output:
