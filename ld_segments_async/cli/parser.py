@@ -206,7 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _waiting(export)
 
-    imported = command("import", "import keys into a big segment")
+    imported = command(
+        "import", "import keys into a big segment, split over LaunchDarkly's per-file limits"
+    )
     imported.add_argument("segment", help="the segment key")
     imported.add_argument("--file", required=True, help=KEY_FILE)
     imported.add_argument(
