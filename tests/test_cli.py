@@ -8,10 +8,11 @@ one fake is safe.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import csv
 import io
 import json
-import os
 import re
 import signal
 import socket
@@ -709,31 +710,49 @@ def test_a_conflicting_import_says_why(project: Project) -> None:
 # -- fake and output -------------------------------------------------------------------
 
 
-def test_fake_serves_the_readme_names_on_a_free_port() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LD_")}
-    server = subprocess.Popen(  # noqa: S603 - our own console script
-        [SCRIPT, "fake", "--environments", "6"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        env={**env, "LD_PROJECT": "other"},
-        text=True,
-    )
+class _Printed(io.StringIO):
+    """stdout that says when the export line has been printed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exported = asyncio.Event()
+
+    def write(self, text: str) -> int:
+        if text.startswith("export "):
+            self.exported.set()
+        return super().write(text)
+
+
+async def test_fake_serves_the_readme_names_on_a_free_port(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # In-process: the README's run starts the real `ld-segments fake` and pastes its line.
+    from ld_segments_async import SegmentsClient
+    from ld_segments_async.cli.fake import serve
+
+    monkeypatch.setenv("LD_PROJECT", "other")
+    args = build_parser().parse_args(["fake", "--environments", "6"])
+    printed = _Printed()
+    server = asyncio.create_task(serve(args, Output(out=printed, err=io.StringIO())))
+    listening = asyncio.create_task(printed.exported.wait())
     try:
-        assert server.stdout is not None
-        banner, export = server.stdout.readline(), server.stdout.readline()
+        await asyncio.wait({server, listening}, return_when=asyncio.FIRST_COMPLETED)
+        assert not server.done(), server
+        banner, export = printed.getvalue().splitlines()
         assert "project other, environments production, staging, qa, dev, env-5, env-6" in banner
         settings = dict(word.split("=", 1) for word in export.split()[1:])
         assert re.fullmatch(r"http://127\.0\.0\.1:\d+", settings["LD_BASE_URL"])
         assert settings["LD_PROJECT"] == "other"
-        ran = run_main("list --all-envs --json", {**env, **settings})
-        assert ran.code == 0, ran
-        keys = {json.loads(line)["key"] for line in ran.out.splitlines()}
+        async with SegmentsClient("any-token", base_url=settings["LD_BASE_URL"]) as ld:
+            envs = [env.key async for env in ld.iter_environments("other")]
+            keys = {segment.key async for segment in ld.iter_segments("other", "production")}
+        assert envs == ["production", "staging", "qa", "dev", "env-5", "env-6"]
         assert keys == {"beta-users", "internal-staff", "vip", "customers"}
     finally:
-        server.terminate()
-        server.wait(10)
-        if server.stdout is not None:
-            server.stdout.close()
+        for task in (listening, server):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 def test_fake_on_a_port_in_use_is_a_usage_error() -> None:
