@@ -1,27 +1,29 @@
-"""The commands: each works on one environment at a time, fanned out over all of them."""
+"""The commands: each checks its input, then works on one environment at a time,
+fanned out over all of them. Nothing is sent before the input is known to be good."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
-import shutil
+import os
 import sys
-import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from ld_segments_async import Import, SegmentBody, SegmentsClient, UserSegment
-from ld_segments_async.converter import converter
-from ld_segments_async.jobs import PollSchedule
+from ld_segments_async import ClientConfig, SegmentBody, SegmentsClient, SegmentTarget, UserSegment
 
-from . import UsageError
+from .bigsegments import export, import_keys, record, status
 from .copy import copy_segments
-from .environments import each_environment, environments
+from .environments import each_environment, environments, natural
+from .exits import OK, UsageError
 from .output import Output
+from .query import parse_filter, parse_sort
 
 __all__ = ["run"]
+
+Command = Callable[[SegmentsClient, argparse.Namespace, Output], Awaitable[int]]
 
 
 async def run(
@@ -33,18 +35,39 @@ async def run(
 
         return await tour(out)
     if args.command == "fake":
-        return await _fake(args, out)
+        from .fake import serve
+
+        return await serve(args, out)
     if not api_key:
         raise UsageError("set LD_API_KEY to a LaunchDarkly personal or service access token")
+    async with _client(api_key, args.base_url or base_url) as ld:
+        return await COMMANDS[args.command](ld, args, out)
+
+
+def _client(api_key: str, base_url: str | None) -> SegmentsClient:
     try:
-        client = SegmentsClient(api_key, base_url=args.base_url or base_url)
+        return SegmentsClient(api_key, base_url=base_url)
     except ValueError as error:
+        url = base_url or os.environ.get("LD_BASE_URL")
+        if url and _plain_http_elsewhere(url):
+            # The library names an argument (allow_insecure_http) CLI users do not have.
+            where = "--base-url" if base_url else "LD_BASE_URL"
+            raise UsageError(
+                f"{where} {url}: plain http is refused except to this machine (localhost, "
+                "127.0.0.1): the API key would travel unencrypted; use https"
+            ) from None
         raise UsageError(str(error)) from None
-    async with client as ld:
-        if args.command == "copy":
-            return await copy_segments(ld, args, out)
-        envs = await environments(ld, args.project, args.env)
-        return await COMMANDS[args.command](ld, args, out, envs)
+
+
+def _plain_http_elsewhere(url: str) -> bool:
+    """True when ``url`` is refused only for being plain http to another host."""
+    for allowed in (False, True):
+        try:
+            ClientConfig(base_url=url, allow_insecure_http=allowed)
+        except ValueError:
+            continue
+        return allowed
+    return False
 
 
 def _describe(segment: UserSegment) -> list[Any]:
@@ -52,56 +75,64 @@ def _describe(segment: UserSegment) -> list[Any]:
     return [segment.key, segment.name, ",".join(segment.tags), kind, segment.version]
 
 
-def _poll(args: argparse.Namespace) -> PollSchedule:
-    return PollSchedule(first=args.poll, cap=max(args.poll, 30.0))
+def _targets(listed: list[str] | None, contexts: list[SegmentTarget] | None) -> int:
+    # Users targeted the legacy way, plus contexts of every kind (addIncludedTargets).
+    return len(listed or []) + sum(len(target.values or []) for target in contexts or [])
 
 
 # -- commands ----------------------------------------------------------------------
 
 
-async def _list(ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]) -> int:
+async def _list(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
+    filter, sort = parse_filter(args.filter), parse_sort(args.sort)
+    envs = await environments(ld, args.project, args.env)
     found: dict[str, list[UserSegment]] = {}
 
     async def work(env: str) -> str:
-        segments = ld.iter_segments(args.project, env, filter=args.filter, sort=args.sort)
+        segments = ld.iter_segments(args.project, env, filter=filter, sort=sort)
         found[env] = [segment async for segment in segments]
         return f"{len(found[env])} segment(s)"
 
-    code = await each_environment(envs, work, out, "listing", args.concurrency)
-    rows = [[env, *_describe(segment)] for env in envs for segment in found.get(env, [])]
+    code = await each_environment(envs, work, out, "listing", args.concurrency, read_only=True)
+    listed = [(env, segment) for env in envs for segment in found.get(env, [])]
     if args.json:
-        out.json_lines(
-            {"environment": env, **converter.unstructure(segment)}
-            for env in envs
-            for segment in found.get(env, [])
-        )
+        out.json_lines(record(env, segment) for env, segment in listed)
     elif args.csv:
-        out.csv(["environment", "key", "name", "tags", "kind", "version"], rows)
-    else:
+        if found:  # a header alone is an empty result; nothing at all is a failure
+            rows = [[env, *_describe(segment)] for env, segment in listed]
+            out.csv(["environment", "key", "name", "tags", "kind", "version"], rows)
+    elif listed:
+        rows = [[env, *_describe(segment)] for env, segment in listed]
         out.table(["ENVIRONMENT", "KEY", "NAME", "TAGS", "KIND", "VERSION"], rows)
     return code
 
 
-async def _get(ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]) -> int:
+async def _get(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
+    envs = await environments(ld, args.project, args.env)
+
     async def work(env: str) -> str:
         segment = await ld.get_segment(args.project, env, args.segment)
         if args.json:
-            out.json({"environment": env, **converter.unstructure(segment)})
-        else:
-            key, name, tags, kind, version = _describe(segment)
-            out.line(f"{env}/{key}: {name!r}, {kind}, version {version}, tags [{tags}]")
-            out.line(
-                f"  rules: {len(segment.rules)}, included: {len(segment.included or [])}, "
-                f"excluded: {len(segment.excluded or [])}"
+            out.json(record(env, segment))
+            return "found"
+        key, name, tags, kind, version = _describe(segment)
+        out.line(f"{env}/{key}: {name!r}, {kind}, version {version}, tags [{tags}]")
+        members = segment.unbounded_metadata
+        if segment.unbounded and members is not None:
+            counts = (
+                f"members included: {members.included_count}, excluded: {members.excluded_count}"
             )
+        else:
+            included = _targets(segment.included, segment.included_contexts)
+            excluded = _targets(segment.excluded, segment.excluded_contexts)
+            counts = f"included: {included}, excluded: {excluded}"
+        out.line(f"  rules: {len(segment.rules)}, {counts}")
         return "found"
 
-    return await each_environment(envs, work, out, "reading", args.concurrency)
+    return await each_environment(envs, work, out, "reading", args.concurrency, read_only=True)
 
 
-async def _create(
-    ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]
-) -> int:
+async def _create(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
     body = SegmentBody(
         key=args.segment,
         name=args.name or args.segment,
@@ -110,6 +141,7 @@ async def _create(
         unbounded=True if args.big else None,
         unbounded_context_kind=args.big,
     )
+    envs = await environments(ld, args.project, args.env)
 
     async def work(env: str) -> str:
         segment = await ld.post_segment(args.project, env, body)
@@ -118,17 +150,16 @@ async def _create(
     return await each_environment(envs, work, out, "creating", args.concurrency)
 
 
-async def _delete(
-    ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]
-) -> int:
+async def _delete(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
+    envs = await environments(ld, args.project, args.env)
     if not args.yes:
-        question = f"Delete segment {args.segment!r} from {', '.join(envs)}? [y/N] "
-        out.err.write(question)
-        out.err.flush()
+        out.prompt(f"Delete segment {args.segment!r} from {', '.join(envs)}? [y/N] ")
         answer = await asyncio.to_thread(sys.stdin.readline)
+        if not answer:  # stdin ended: nobody answered, which is not a "no"
+            raise UsageError("no answer on stdin: pass --yes to delete without asking")
         if answer.strip().lower() not in ("y", "yes"):
             out.note("nothing deleted")
-            return 1
+            return OK
 
     async def work(env: str) -> str:
         await ld.delete_segment(args.project, env, args.segment)
@@ -137,12 +168,40 @@ async def _delete(
     return await each_environment(envs, work, out, "deleting", args.concurrency)
 
 
-def _read_json(source: str) -> Any:
-    text = sys.stdin.read() if source == "-" else Path(source).read_text()
+def read_text(name: str, option: str = "--file") -> str:
+    """A file's text, or stdin's for ``-``.
+
+    Raises:
+        UsageError: it cannot be read.
+    """
+    if name == "-":
+        return sys.stdin.read()
+    path = Path(name)
+    if path.is_dir():
+        raise UsageError(f"{option} {name}: is a directory")
     try:
-        return json.loads(text)
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise UsageError(f"{option} {name}: no such file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{option} {name}: not UTF-8 text") from None
+    except OSError as error:
+        raise UsageError(f"{option} {name}: {error.strerror or error}") from None
+
+
+def _read_patch(source: str) -> list[Any] | dict[str, Any]:
+    try:
+        patch = json.loads(read_text(source))
     except ValueError as error:
         raise UsageError(f"{source}: not JSON ({error})") from None
+    if not patch or not isinstance(patch, (list, dict)):
+        raise UsageError(f"{source}: a patch is a non-empty JSON array or object")
+    if isinstance(patch, dict) and "kind" in patch and not {"instructions", "patch"} & patch.keys():
+        raise UsageError(
+            f"{source}: a semantic-patch instruction goes in a list: "
+            f'[{{"kind": {json.dumps(patch["kind"])}, ...}}] (a bare object is a merge patch)'
+        )
+    return patch
 
 
 def _with_comment(patch: list[Any] | dict[str, Any], comment: str) -> dict[str, Any]:
@@ -155,86 +214,39 @@ def _with_comment(patch: list[Any] | dict[str, Any], comment: str) -> dict[str, 
     return {**patch, "comment": comment}
 
 
-async def _patch(ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]) -> int:
-    patch = _read_json(args.file)
-    if not patch or not isinstance(patch, (list, dict)):
-        raise UsageError(f"{args.file}: a patch is a non-empty JSON array or object")
+async def _patch(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
+    patch: Any = _read_patch(args.file)
     if args.comment is not None:
         patch = _with_comment(patch, args.comment)
+    envs = await environments(ld, args.project, args.env)
 
     async def work(env: str) -> str:
         segment = await ld.patch_segment(
             args.project, env, args.segment, patch, dry_run=args.dry_run or None
         )
+        out.json(record(env, segment))
         if args.dry_run:
-            out.json({"environment": env, **converter.unstructure(segment)})
             return f"would be version {segment.version} (dry run, nothing saved)"
         return f"patched: version {segment.version}"
 
-    return await each_environment(envs, work, out, "patching", args.concurrency)
+    return await each_environment(
+        envs, work, out, "patching", args.concurrency, read_only=args.dry_run
+    )
 
 
-async def _export(
-    ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]
-) -> int:
-    folder = Path(args.out)
-    await asyncio.to_thread(folder.mkdir, parents=True, exist_ok=True)
-
-    async def work(env: str) -> str:
-        export_id = await ld.create_big_segment_export(args.project, env, args.segment)
-        export = await ld.wait_for_big_segment_export(
-            args.project, env, args.segment, export_id, timeout=args.timeout, poll=_poll(args)
-        )
-        path = await ld.download_big_segment_export(export, folder / f"{env}-{args.segment}.csv")
-        return f"{export.size} to {path}"
-
-    return await each_environment(envs, work, out, "exporting", args.concurrency)
-
-
-async def _import(
-    ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]
-) -> int:
-    with tempfile.TemporaryDirectory() as folder:
-        source = Path(args.file)
-        if args.file == "-":  # stdin can be read once; several environments need it again
-            source = Path(folder) / "keys.csv"
-            with source.open("w") as spool:
-                await asyncio.to_thread(shutil.copyfileobj, sys.stdin, spool)
-        elif not source.is_file():
-            raise UsageError(f"{args.file}: no such file")
-
-        async def work(env: str) -> str:
-            def progress(job: Import) -> None:
-                out.note(f"  {env}: import {job.id[:8]} {job.status}")
-
-            job = await ld.import_big_segment(
-                args.project,
-                env,
-                args.segment,
-                source,
-                mode=args.mode,
-                timeout=args.timeout,
-                poll=_poll(args),
-                on_progress=progress if not out.interactive else None,
-            )
-            return f"import {job.status}"
-
-        return await each_environment(envs, work, out, "importing", args.concurrency)
-
-
-async def _members(
-    ld: SegmentsClient, args: argparse.Namespace, out: Output, envs: list[str]
-) -> int:
-    rows: list[list[Any]] = []
+async def _members(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> int:
+    envs = await environments(ld, args.project, args.env)
+    rows: list[list[str]] = []
 
     async def work(env: str) -> str:
         if args.segment:
             target = await ld.get_segment_membership_for_context(
                 args.project, env, args.segment, args.context
             )
-            state = "included" if target.included else "excluded" if target.excluded else "-"
-            rows.append([env, args.segment, state, "big segment list"])
-            return state
+            state = "included" if target.included else "excluded" if target.excluded else ""
+            if state:
+                rows.append([env, args.segment, state, "big segment list"])
+            return state or f"not listed in {args.segment}"
         context = {"kind": args.kind, "key": args.context}
         result = await ld.get_context_instance_segments_membership_by_env(
             args.project, env, context
@@ -245,36 +257,22 @@ async def _members(
                 rows.append([env, item.key, "member", how])
         return f"member of {sum(item.is_member for item in result.items)} segment(s)"
 
-    code = await each_environment(envs, work, out, "evaluating", args.concurrency)
-    out.table(["ENVIRONMENT", "SEGMENT", "MEMBERSHIP", "HOW"], sorted(rows))
+    code = await each_environment(envs, work, out, "evaluating", args.concurrency, read_only=True)
+    if rows:
+        rows.sort(key=lambda row: [natural(cell) for cell in row])
+        out.table(["ENVIRONMENT", "SEGMENT", "MEMBERSHIP", "HOW"], rows)
     return code
 
 
-async def _fake(args: argparse.Namespace, out: Output) -> int:
-    from ld_segments_async.testing import FakeLaunchDarkly
-
-    from .demo import seed
-
-    environments = ["production", *(f"env-{n}" for n in range(1, args.environments))]
-    async with FakeLaunchDarkly(projects={"demo": environments}, port=args.port) as fake:
-        seed(fake, "demo", environments)
-        out.line(f"FakeLaunchDarkly on {fake.url} - project 'demo', environments {environments}")
-        out.line(f"  export LD_BASE_URL={fake.url} LD_API_KEY=any-token")
-        out.line("  ld-segments list -p demo --all-envs")
-        out.line("  Ctrl-C to stop")
-        await asyncio.Event().wait()
-    return 0  # pragma: no cover - ends with Ctrl-C
-
-
-COMMANDS: dict[
-    str, Callable[[SegmentsClient, argparse.Namespace, Output, list[str]], Awaitable[int]]
-] = {
+COMMANDS: dict[str, Command] = {
     "list": _list,
     "get": _get,
     "create": _create,
     "delete": _delete,
     "patch": _patch,
-    "export": _export,
-    "import": _import,
+    "copy": copy_segments,
+    "export": export,
+    "import": import_keys,
+    "status": status,
     "members": _members,
 }

@@ -15,8 +15,8 @@ from typing import Any
 from ld_segments_async import NotFoundError, SegmentBody, SegmentsClient, UserSegment
 from ld_segments_async.converter import converter
 
-from . import UsageError
 from .environments import each_environment, environments
+from .exits import UsageError
 from .output import Output
 
 __all__ = ["copy_segments", "definition"]
@@ -124,6 +124,8 @@ async def copy_segments(ld: SegmentsClient, args: argparse.Namespace, out: Outpu
     async def work(env: str) -> str:
         counts = {"create": 0, "update": 0, "same": 0}
         for source in sources:
+            if args.dry_run and out.stdout_gone:
+                break  # a preview nobody reads; a real copy always runs to the end
             action, detail = await _copy_one(ld, args.project, env, source, args.dry_run)
             counts[action] += 1
             if action != "same":
@@ -131,4 +133,6 @@ async def copy_segments(ld: SegmentsClient, args: argparse.Namespace, out: Outpu
         done = [f"{counts[a]} {verbs[a]}" for a in ("create", "update") if counts[a]]
         return ", ".join([*done, f"{counts['same']} up to date"])
 
-    return await each_environment(targets, work, out, "copying", args.concurrency)
+    return await each_environment(
+        targets, work, out, "copying", args.concurrency, read_only=args.dry_run
+    )

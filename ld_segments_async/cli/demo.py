@@ -2,27 +2,28 @@
 
 Ten environments; a fan-out listing; a copy of production's segments everywhere, run
 twice (the second run changes nothing); 100,000 keys imported into a big segment and
-exported back; and an error, shown the way every error is.
+exported back; and an error, shown the way every error is. Each step shows its command
+as you would type it with ``LD_BASE_URL`` set to a fake (``ld-segments fake``).
 """
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 import time
 from pathlib import Path
 
 from ld_segments_async.testing import FakeLaunchDarkly
 
+from .fake import NAMED_ENVIRONMENTS, seed
 from .output import Output
+from .parser import DEFAULT_PROJECT
 
-__all__ = ["seed", "tour"]
+__all__ = ["tour"]
 
-PROJECT = "demo"
+PROJECT = DEFAULT_PROJECT
 ENVIRONMENTS = [
-    "production",
-    "staging",
-    "qa",
-    "dev",
+    *NAMED_ENVIRONMENTS,
     "eu-west",
     "eu-central",
     "us-east",
@@ -33,59 +34,22 @@ ENVIRONMENTS = [
 KEYS = 100_000
 
 
-def seed(fake: FakeLaunchDarkly, project: str, environments: list[str]) -> None:
-    """Demo data: segments in the first environment, a big segment in every one."""
-    first = environments[0]
-    fake.add_segment(
-        project,
-        first,
-        "beta-users",
-        name="Beta users",
-        description="Everyone trying new features early",
-        tags=["beta", "mobile"],
-        included=["ada", "grace"],
-        rules=[
-            {
-                "clauses": [
-                    {
-                        "attribute": "email",
-                        "op": "endsWith",
-                        "values": ["@example.edu"],
-                        "negate": False,
-                    }
-                ],
-                "description": "Students",
-            }
-        ],
-    )
-    fake.add_segment(project, first, "internal-staff", name="Internal staff", tags=["internal"])
-    fake.add_segment(
-        project,
-        first,
-        "vip",
-        name="VIP accounts",
-        includedContexts=[{"contextKind": "org", "values": ["acme", "initech"]}],
-    )
-    for env in environments:
-        fake.add_segment(
-            project, env, "customers", name="Customers", unbounded=True, unboundedContextKind="user"
-        )
-
-
 async def tour(out: Output) -> int:
     """Run the tour; 0 unless a step that must succeed did not."""
-    from . import build_parser
     from .commands import run
+    from .parser import build_parser
 
     parser = build_parser()
     started = time.perf_counter()
     async with FakeLaunchDarkly(projects={PROJECT: ENVIRONMENTS}) as fake:
         seed(fake, PROJECT, ENVIRONMENTS)
-        common = ["--base-url", fake.url, "-p", PROJECT]
 
-        async def step(title: str, *argv: str, expect: int = 0) -> None:
-            out.line(f"\n== {title}\n$ ld-segments {' '.join(argv)}")
-            args = parser.parse_args([argv[0], *common, *argv[1:]])
+        async def step(title: str, command: str, *argv: str, expect: int = 0) -> None:
+            typed = [command, "-p", PROJECT, *argv]
+            out.line()
+            out.line(f"== {title}")
+            out.line(f"$ ld-segments {shlex.join(typed)}")
+            args = parser.parse_args([command, "--base-url", fake.url, *typed[1:]])
             args.quiet = out.quiet
             code = await run(args, out, api_key="demo-token")
             if code != expect:
@@ -152,8 +116,10 @@ async def tour(out: Output) -> int:
             "no-such-segment",
             expect=1,
         )
+    out.line()
     out.line(
-        f"\nDone in {time.perf_counter() - started:.1f}s: {sum(fake.requests.values())} requests"
+        f"Done in {time.perf_counter() - started:.1f}s: {sum(fake.requests.values())} requests"
         f" to the fake, {sum(fake.side_effects.values())} writes."
     )
+    out.line("Try them yourself: `ld-segments fake` serves these names until Ctrl-C.")
     return 0
