@@ -6,7 +6,10 @@ official client's (``json.loads``, then its pydantic ``UserSegment.from_dict``, 
 reference. Interleaved rounds: ratios of the best times (contention only ever adds
 time), and the median of ratios taken within a round (where contention is shared).
 
-    python benchmarks/bench_decode.py [--keys 15000]
+    python benchmarks/bench_decode.py [--keys 15000] [--instructions]
+
+``--instructions`` also counts each decoder's instructions per decode with valgrind
+(callgrind): a figure the load of a shared machine cannot move.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import statistics
 import time
 from collections.abc import Callable
 
-from report import append, table
+from report import append, instructions, table
 
 from ld_segments_async._json import loads
 from ld_segments_async.converter import converter
@@ -78,49 +81,80 @@ def rounds_of(
     return rounds
 
 
+OURS = "ld_segments_async"
+
+
+def decoders_of(body: bytes) -> dict[str, Callable[[], object]]:
+    import launchdarkly_api
+    import msgspec
+    import orjson
+
+    api_client = launchdarkly_api.ApiClient()
+    ours = converter.structure(loads(body), UserSegment)
+    official = api_client.deserialize(body.decode(), "UserSegment", "application/json")
+    assert ours.included == official.included
+    return {
+        "json.loads alone": lambda: json.loads(body),
+        "orjson.loads alone": lambda: orjson.loads(body),
+        "msgspec decode alone": lambda: msgspec.json.decode(body),
+        OURS: lambda: converter.structure(loads(body), UserSegment),
+        "launchdarkly_api (ApiClient.deserialize)": lambda: api_client.deserialize(
+            body.decode(), "UserSegment", "application/json"
+        ),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--keys", type=int, default=15_000)
     parser.add_argument("--repeats", type=int, default=25)
     parser.add_argument("--number", type=int, default=20)
+    parser.add_argument("--instructions", action="store_true")
+    parser.add_argument("--child")
+    parser.add_argument("--count", type=int)
     args = parser.parse_args()
-    import launchdarkly_api
-    import msgspec
-
-    api_client = launchdarkly_api.ApiClient()
     body = segment_json(args.keys)
-    ours = converter.structure(loads(body), UserSegment)
-    official = api_client.deserialize(body.decode(), "UserSegment", "application/json")
-    assert ours.included == official.included
-
-    decoders: dict[str, Callable[[], object]] = {
-        "json.loads alone": lambda: json.loads(body),
-        "msgspec decode alone": lambda: msgspec.json.decode(body),
-        "ld_segments_async": lambda: converter.structure(loads(body), UserSegment),
-        "launchdarkly_api (ApiClient.deserialize)": lambda: api_client.deserialize(
-            body.decode(), "UserSegment", "application/json"
-        ),
-    }
+    decoders = decoders_of(body)
+    if args.child:
+        for _ in range(args.count):
+            decoders[args.child]()
+        return
     rounds = rounds_of(decoders, args.repeats, args.number)
-    ours = rounds["ld_segments_async"]
+    ours = rounds[OURS]
+    counts = {
+        name: instructions([__file__, "--keys", str(args.keys), "--child", name], 5, 25)
+        if args.instructions
+        else None
+        for name in decoders
+    }
     rows = [
         (
             name,
             f"{min(times):.0f}",
             f"{min(ours) / min(times):.2f}",
             f"{statistics.median(o / t for o, t in zip(ours, times, strict=True)):.2f}",
+            "-" if counts[name] is None else f"{counts[name] / 1e6:.2f}",  # type: ignore[operator]
+            "-" if counts[name] is None else f"{counts[OURS] / counts[name]:.2f}",  # type: ignore[operator]
         )
         for name, times in rounds.items()
     ]
     append(
         f"Decode one segment with {args.keys:,} included keys ({len(body) / 1e6:.2f} MB)",
         table(
-            ["decoder", "µs per decode (best)", "ours / this (bests)", "(median of rounds)"],
+            [
+                "decoder",
+                "µs per decode (best)",
+                "ours / this (bests)",
+                "(median of rounds)",
+                "M instructions per decode",
+                "ours / this (instructions)",
+            ],
             rows,
         )
         + f"\n\nBytes to model, {args.repeats} interleaved rounds of {args.number} decodes"
         " each: the ratio of the best times, and the median of the ratios within a round."
-        " Target: ours at most 0.5x the official client.",
+        " Instructions: callgrind, 25 decodes less 5, over 20. Targets: ours at most 0.5x"
+        " the official client, at most 1.3x orjson.loads of the same bytes.",
     )
 
 

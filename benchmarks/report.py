@@ -6,6 +6,8 @@ import datetime as dt
 import json
 import os
 import platform
+import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -22,6 +24,39 @@ def in_fresh_process(script: str, *args: str) -> Any:
         [sys.executable, script, *args], capture_output=True, text=True, check=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def instructions(argv: Sequence[str], small: int, large: int) -> float | None:
+    """Instructions one unit of work costs, counted by valgrind's callgrind: the command
+    ``argv`` (which must take ``--count N`` and do N units) run with ``large`` and with
+    ``small`` units, the difference over ``large - small`` (start-up cancels out).
+
+    Counts do not depend on what else the machine runs, unlike times on a shared one.
+    None when valgrind is not installed.
+    """
+    if shutil.which("valgrind") is None:
+        return None
+
+    def count(units: int) -> int:
+        done = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                "--callgrind-out-file=/dev/null",
+                sys.executable,
+                *argv,
+                "--count",
+                str(units),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        found = re.search(r"Collected : (\d+)", done.stderr)
+        assert found is not None, done.stderr[-500:]
+        return int(found.group(1))
+
+    return (count(large) - count(small)) / (large - small)
 
 
 def machine() -> str:

@@ -26,7 +26,6 @@ import asyncio
 import heapq
 import itertools
 import math
-from collections import deque
 
 from ._budget import GO, Budget, Probe
 from ._clock import SYSTEM_CLOCK, Clock
@@ -37,6 +36,21 @@ __all__ = ["Governor", "Ticket"]
 
 _STALE_RESET = 1.0
 """Seconds a reset may lie in the past and still name a window (the answer was late)."""
+_PLAUSIBLE_SKEW = 12 * 3600.0
+"""A ``Date`` further than this from our own clock is a broken one, not a skewed one."""
+
+
+def _spent_budgets(
+    account: Budget, route: Budget, account_left: int | None, route_left: int | None
+) -> tuple[Budget, ...]:
+    """The budgets a 429 says are spent: those counted down to zero; if none is, the
+    route's when it has a count (the narrower one), else the account's."""
+    zero = tuple(
+        budget for budget, left in ((account, account_left), (route, route_left)) if left == 0
+    )
+    if zero:
+        return zero
+    return (route,) if route_left is not None else (account,)
 
 
 class Ticket:
@@ -101,7 +115,8 @@ class Governor:
         self._startup = Probe(patience)
         self._heard = False
         self._paused_until = -math.inf
-        self._queues: dict[str, deque[_Waiter]] = {}
+        self._queues: dict[str, list[_Waiter]] = {}
+        """Per route, waiters in a heap by their place in line (a retry keeps its own)."""
         self._deadlines: list[tuple[float, _Waiter]] = []
         self._waiting = 0
         self._order = itertools.count()
@@ -148,10 +163,14 @@ class Governor:
                 return ticket
         future: asyncio.Future[Ticket | None] = asyncio.get_running_loop().create_future()
         waiter = _Waiter(route, next(self._order) if order is None else order, deadline, future)
-        self._queues.setdefault(route, deque()).append(waiter)
+        heapq.heappush(self._queues.setdefault(route, []), waiter)
         self._waiting += 1
         if deadline is not None:
             heapq.heappush(self._deadlines, (deadline, waiter))
+            if len(self._deadlines) > 2 * self._waiting + 64:
+                # Deadlines of waiters long let through: drop them, not keep them till due.
+                self._deadlines = [e for e in self._deadlines if not e[1].future.done()]
+                heapq.heapify(self._deadlines)
         self._dispatch()
         try:
             return await future
@@ -218,7 +237,7 @@ class Governor:
     def give_back(self, ticket: Ticket) -> None:
         """A claim that never became a request (its call was cancelled in between)."""
         if ticket.startup:
-            self._startup.answered()
+            self._startup.lost()
         for budget in (self._global, ticket.route):
             budget.unclaim(budget in ticket.probes)
         self._dispatch()
@@ -228,47 +247,57 @@ class Governor:
     def release(self, ticket: Ticket, news: RateLimitNews | None, status: int | None) -> None:
         """Take the answer to ``ticket``'s request in: its rate-limit headers (``news``)
         and status, or ``status=None`` when no answer came (the request failed)."""
+        now = self.clock.monotonic()
         if ticket.startup:
-            self._startup.answered()
-            if status is not None:
-                self._heard = True
+            if status is None:
+                self._startup.lost()
+            elif news is not None and not news.has_budget:
+                self._startup.answered(now)  # rate-limit headers, but no usable count yet
+            else:
+                self._heard = True  # a count, or no rate-limit headers at all
                 self._startup.done()
         for budget in ticket.probes:
-            budget.probe.answered()
+            if status is None:
+                budget.probe.lost()
+            else:
+                budget.probe.answered(now)
         if news is not None:
-            self._learn(ticket, news, status, self.clock.monotonic())
+            self._learn(ticket, news, status, now)
         if self._waiting:
             self._dispatch()
 
     def _learn(self, ticket: Ticket, news: RateLimitNews, status: int | None, now: float) -> None:
         sent = ticket.sent_at
-        if news.date is not None:
+        if news.date is not None and abs(news.date - self.clock.time()) < _PLAUSIBLE_SKEW:
             self.server.saw_date(news.date, sent, now)
         reset = news.reset
         if reset is not None:
-            self.server.saw_before(reset, sent)
-            if self.server.local(reset) < sent - _STALE_RESET:
-                reset = None  # a bogus reset, long past: it names no window
+            local = self.server.local(reset)
+            if not sent - _STALE_RESET <= local <= now + self.max_window + _STALE_RESET:
+                reset = None  # long past or far off: a bogus reset names no window
+            else:
+                self.server.saw_before(reset, sent)
         global_remaining = news.global_remaining
         if status == 429 and not news.has_budget:
             global_remaining = 0  # refused, without saying which budget: assume the account's
         at = (sent + now) / 2
+        spent = _spent_budgets(self._global, ticket.route, global_remaining, news.route_remaining)
         end = None if reset is None else self.server.local(reset)
         for budget, remaining, order in (
             (self._global, global_remaining, ticket.orders[0]),
             (ticket.route, news.route_remaining, ticket.orders[1]),
         ):
             previous = budget.window_end
-            window = budget.observe(remaining, reset, order, at)
+            window = budget.observe(remaining, reset, order, at, budget in ticket.probes)
             if remaining is None or window == "late":
                 continue
             if window == "new":
                 budget.end_limit = now + self.max_window
-                if previous is not None and reset is not None:
+                if previous is not None and reset is not None and reset > previous:
                     self.server.saw_after(previous, now)  # made after the last window ended
             elif end is not None and now >= min(end, budget.end_limit):
                 budget.end_limit = max(budget.end_limit, now + self.max_window)  # not rolled yet
-            if status == 429:
+            if status == 429 and budget in spent:
                 budget.spent()
 
     def pause(self, seconds: float) -> None:
@@ -283,6 +312,7 @@ class Governor:
     def _dispatch(self) -> None:
         """Let through every waiter whose turn has come; arm the timer for the next."""
         if not self._waiting:
+            self._deadlines.clear()  # nobody waits: the deadlines left are all stale
             self._disarm()
             return
         now = self.clock.monotonic()
@@ -300,25 +330,27 @@ class Governor:
             waiter = min(heads)
             verdict = self._try(self._route(waiter.route), now, waiter.deadline)
             if isinstance(verdict, Ticket):
-                self._queues[waiter.route].popleft()
+                heapq.heappop(self._queues[waiter.route])
                 self._waiting -= 1
                 waiter.future.set_result(verdict)
                 continue
             if verdict is None:  # its turn surely comes after its deadline
-                self._queues[waiter.route].popleft()
+                heapq.heappop(self._queues[waiter.route])
                 self._waiting -= 1
                 waiter.future.set_result(None)
                 continue
             wake = min(wake, verdict)
             held.add(waiter.route)
-        if self._deadlines:
+        if not self._waiting:
+            self._deadlines.clear()
+        elif self._deadlines:
             wake = min(wake, self._deadlines[0][0])
         self._arm(wake, now)
 
     @staticmethod
-    def _live_head(queue: deque[_Waiter]) -> bool:
+    def _live_head(queue: list[_Waiter]) -> bool:
         while queue and queue[0].future.done():
-            queue.popleft()  # cancelled, or expired at its deadline
+            heapq.heappop(queue)  # cancelled, or expired at its deadline
         return bool(queue)
 
     def _expire(self, now: float) -> None:

@@ -14,14 +14,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from attrs import frozen
+from multidict import istr
 
 __all__ = ["RateLimitNews", "http_date", "read_news", "seconds_header"]
 
-GLOBAL_REMAINING = "X-Ratelimit-Global-Remaining"
-ROUTE_REMAINING = "X-Ratelimit-Route-Remaining"
-RESET = "X-Ratelimit-Reset"
+# Case-insensitive names made once: looked up in every answer, they cost half as much
+# as plain strings (multidict lower-cases a str key at each lookup).
+GLOBAL_REMAINING = istr("X-Ratelimit-Global-Remaining")
+ROUTE_REMAINING = istr("X-Ratelimit-Route-Remaining")
+RESET = istr("X-Ratelimit-Reset")
+DATE = istr("Date")
 
-_MAX_COUNT_DIGITS = 12
+_MAX_COUNT_DIGITS = 7
+"""No account's window grants ten million requests: a longer count is garbage."""
 _LATEST_EPOCH = 1e11  # the year 5138: anything later is not a clock reading
 
 
@@ -83,7 +88,7 @@ def read_news(headers: Mapping[str, str]) -> RateLimitNews | None:
     reset = _epoch_ms(headers.get(RESET))
     if global_remaining is None and route_remaining is None and reset is None:
         return None
-    date = headers.get("Date")
+    date = headers.get(DATE)
     return RateLimitNews(
         global_remaining, route_remaining, reset, http_date(date) if date else None
     )

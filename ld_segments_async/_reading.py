@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Callable, Iterator
 
 import aiohttp
+from multidict import istr
 
 from ._exchange import Request, Sink
 from .errors import DecodeError
@@ -25,6 +26,7 @@ __all__ = ["ACCEPT_ENCODING", "read_body", "stream_body"]
 ACCEPT_ENCODING = "gzip, deflate"
 """What the client can inflate itself (sent on every request)."""
 
+_CONTENT_ENCODING = istr("Content-Encoding")
 _CHUNK = 256 * 1024
 _PIECE = 256 * 1024
 """The most bytes one step of inflating produces, so a limit is checked that often."""
@@ -67,7 +69,10 @@ class _Inflater:
 
 
 def _inflater(raw: aiohttp.ClientResponse, request: Request) -> _Inflater | None:
-    encoding = raw.headers.get("Content-Encoding", "").strip().lower()
+    encoding = raw.headers.get(_CONTENT_ENCODING)
+    if encoding is None:
+        return None
+    encoding = encoding.strip().lower()
     if encoding in ("", "identity"):
         return None
     if encoding in ("gzip", "x-gzip", "deflate"):

@@ -26,53 +26,90 @@ _PRECISE = 0.03
 """An interval this narrow (seconds) is trusted in its middle."""
 
 
+class _Interval:
+    __slots__ = ("high", "low")
+
+    def __init__(self) -> None:
+        self.low = -math.inf
+        self.high = math.inf
+
+    def narrow(self, low: float, high: float) -> None:
+        if low > self.high or high < self.low:
+            self.low, self.high = low, high  # contradicted: the clock moved
+        else:
+            self.low = max(self.low, low)
+            self.high = min(self.high, high)
+
+
 class ServerClock:
     """The offset ``server_epoch - local_monotonic`` as an interval ``[low, high]``.
+
+    ``Date`` and the windows' resets may come from different clocks on the server (a
+    proxy's ``Date``, say): they are kept apart, and where they disagree the resets win,
+    since resets are what the offset serves to read.
 
     Args:
         prior: the offset assumed before any answer narrows it (our own wall clock).
     """
 
-    __slots__ = ("high", "low", "prior")
+    __slots__ = ("_dates", "_windows", "prior")
 
     def __init__(self, prior: float) -> None:
         self.prior = prior
-        self.low = -math.inf
-        self.high = math.inf
+        self._dates = _Interval()
+        self._windows = _Interval()
 
     def __repr__(self) -> str:
         return f"ServerClock(low={self.low:.3f}, high={self.high:.3f})"
 
-    def _narrow(self, low: float, high: float) -> None:
-        if low > self.high or high < self.low:
-            self.low, self.high = low, high  # contradicted: the server's clock moved
-        else:
-            self.low = max(self.low, low)
-            self.high = min(self.high, high)
+    @property
+    def low(self) -> float:
+        return self._bounds()[0]
+
+    @property
+    def high(self) -> float:
+        return self._bounds()[1]
+
+    def _bounds(self) -> tuple[float, float]:
+        dates, windows = self._dates, self._windows
+        low, high = max(dates.low, windows.low), min(dates.high, windows.high)
+        if low <= high:
+            return low, high
+        return windows.low, windows.high
 
     def saw_date(self, date: float, sent: float, received: float) -> None:
         """An answer made at server time ``[date, date + 1)`` was sent and received at
         these local times."""
-        self._narrow(date - received - _SLACK, date + 1 - sent + _SLACK)
+        self._dates.narrow(date - received - _SLACK, date + 1 - sent + _SLACK)
 
     def saw_before(self, server_time: float, sent: float) -> None:
         """An answer sent at ``sent`` was made before ``server_time``."""
-        self._narrow(-math.inf, server_time - sent + _SLACK)
+        self._windows.narrow(-math.inf, server_time - sent + _SLACK)
 
     def saw_after(self, server_time: float, received: float) -> None:
         """An answer received at ``received`` was made after ``server_time``."""
-        self._narrow(server_time - received - _SLACK, math.inf)
+        self._windows.narrow(server_time - received - _SLACK, math.inf)
 
     def local(self, server_time: float) -> float:
         """Our best guess of the local time when the server's clock reads
-        ``server_time``: the middle of the interval once both ends are known, else the
-        latest it can be (a window is then believed to end late, never early)."""
-        if self.width <= _PRECISE:
-            return server_time - (self.low + self.high) / 2
-        low = self.low if self.low > -math.inf else min(self.prior, self.high)
-        return server_time - low
+        ``server_time``: by the middle of the interval once its ends are close, else by
+        its low end (a window is then believed to end late, never early)."""
+        return server_time - self._offset()
+
+    def server(self, local: float) -> float:
+        """The server's clock at local time ``local``, by the same guess."""
+        return local + self._offset()
+
+    def _offset(self) -> float:
+        low, high = self._bounds()
+        if high - low <= _PRECISE:
+            return (low + high) / 2
+        if low == -math.inf:
+            return min(self.prior, high)
+        return low
 
     @property
     def width(self) -> float:
         """How uncertain the offset is, in seconds (inf until both ends are known)."""
-        return self.high - self.low
+        low, high = self._bounds()
+        return high - low

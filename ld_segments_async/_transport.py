@@ -89,6 +89,8 @@ class Call:
     deadline: float | None
     transfer: bool
     """An upload or download: attempts last as long as bytes flow (the read timeout)."""
+    route: str
+    """Method and path template: the rate-limit route the call draws on."""
     order: int | None = None
     """The call's place in the rate-limit queue, kept across its retries."""
     attempts: int = 0
@@ -105,10 +107,10 @@ class Call:
         if timeout.read is not None:
             total = _least(total, timeout.read)
         if self.deadline is not None:
-            left = self.deadline - now
-            # Whole seconds while far from the deadline, so that a few ClientTimeout
-            # objects serve every call.
-            total = _least(total, math.floor(left) if left >= 2 else max(0.001, left))
+            # Rounded down to 10 ms, so that a few hundred ClientTimeout objects serve
+            # every call.
+            left = math.floor((self.deadline - now) * 100) / 100
+            total = _least(total, max(0.001, left))
         return _client_timeout(total, timeout.connect, None)
 
 
@@ -145,26 +147,29 @@ class _Turn:
         self.status: int | None = None
 
     async def __aenter__(self) -> _Turn:
+        # The rate-limit turn first, then the slot: a call waiting for a spent route must
+        # not hold a slot that a call on another route could use.
+        if self.governed:
+            call = self.call
+            if call.order is None:
+                call.order = self.governor.next_order()  # kept by its retries
+            # Most turns are free at once: no coroutine for those.
+            self.ticket = self.governor.claim_now(call.route) or await self._wait()
         if self.slots is not None:
-            await self.slots.acquire()
-        try:
-            if self.governed:
-                self.ticket = await self._claim()
-        except BaseException:
-            if self.slots is not None:
-                self.slots.release()
-            raise
+            try:
+                await self.slots.acquire()
+            except BaseException:
+                if self.ticket is not None:
+                    self.governor.give_back(self.ticket)
+                raise
+        if self.ticket is not None:
+            self.ticket.sent_at = self.governor.clock.monotonic()
         return self
 
-    async def _claim(self) -> Ticket:
-        call, governor = self.call, self.governor
+    async def _wait(self) -> Ticket:
+        call = self.call
         request = call.request
-        if call.order is None:
-            call.order = governor.next_order()  # kept by its retries
-        route = f"{request.method} {request.route}"
-        ticket = governor.claim_now(route) or await governor.acquire(
-            route, call.deadline, call.order
-        )
+        ticket = await self.governor.acquire(call.route, call.deadline, call.order)
         if ticket is None:
             raise OutOfTimeError(
                 "waiting for its turn in LaunchDarkly's rate-limit window would outlast the "
@@ -290,7 +295,8 @@ class Transport:
     def _call(self, request: Request, retry: RetryPolicy, timeout: Timeout, transfer: bool) -> Call:
         now = self.clock.monotonic()
         deadline = None if retry.total_timeout is None else now + retry.total_timeout
-        return Call(request, self._target(request), retry, timeout, deadline, transfer)
+        route = f"{request.method} {request.route}"
+        return Call(request, self._target(request), retry, timeout, deadline, transfer, route)
 
     async def request(self, request: Request, *, retry: RetryPolicy, timeout: Timeout) -> Response:
         """Send ``request`` (with retries); its response, or an error."""
@@ -415,9 +421,13 @@ class Transport:
         error = error_of(request, response, call.retry, self.clock.time())
         assert error is not None
         if isinstance(error, RateLimitedError) and turn.news is None:
-            # A 429 naming no budget (LaunchDarkly's IP-based limit): hold everything.
-            pause = call.retry.base_delay if error.retry_after is None else error.retry_after
-            self.governor.pause(min(pause, call.retry.max_retry_after))
+            # A 429 naming no budget (LaunchDarkly's IP-based limit): hold everything, for
+            # as long as it asks if the retry policy would honour that; a longer wait
+            # fails this call at once and holds the others no longer than a backoff.
+            wait = error.retry_after
+            if wait is None or wait > call.retry.max_retry_after:
+                wait = call.retry.base_delay
+            self.governor.pause(wait)
         if response.status == 404 and request.accept_404_on_retry and call.attempts > 1:
             return response
         raise error

@@ -35,15 +35,25 @@ class WindowServer:
     """Seconds the server's clock is ahead of the clients'."""
     first_latency: float | None = None
     headers: bool = True
+    reset: str = "ms"
+    """How ``X-Ratelimit-Reset`` is sent: ``ms`` (LaunchDarkly), ``s`` (a mistake), ``none``."""
+    garbage_first: dict[str, str] = field(default_factory=dict)
+    """Headers that replace the real ones on the first answer."""
+    jump: tuple[float, float] | None = None
+    """(at, by): from local time ``at`` on, the server's clock is ``by`` seconds off."""
     received: Counter[int] = field(default_factory=Counter)
     """Requests that arrived in each window (by window number)."""
     answered: Counter[int] = field(default_factory=Counter)
     """Answers by status."""
     arrivals: list[tuple[int, float]] = field(default_factory=list)
     """(window, server time) of every request, in arrival order."""
+    _window: int = -1
+    _count: int = 0
 
     def now(self) -> float:
-        return EPOCH + self.skew + asyncio.get_running_loop().time()
+        local = asyncio.get_running_loop().time()
+        jumped = self.jump[1] if self.jump is not None and local >= self.jump[0] else 0.0
+        return EPOCH + self.skew + jumped + local
 
     async def handle(self) -> tuple[int, dict[str, str]]:
         latency = self.latency
@@ -56,13 +66,19 @@ class WindowServer:
         window = math.floor(at / self.window)
         self.arrivals[index] = (window, at)
         self.received[window] += 1
-        count = self.received[window]
+        if window != self._window:  # a new window (or, after the clock was set, an old one)
+            self._window, self._count = window, 0
+        self._count += 1
+        count = self._count
         end = (window + 1) * self.window
         status = 200 if count <= self.budget else 429
         headers = {"Date": email.utils.formatdate(at, usegmt=True)}
         if self.headers:
             headers["X-Ratelimit-Global-Remaining"] = str(max(0, self.budget - count))
-            headers["X-Ratelimit-Reset"] = str(int(end * 1000))
+            if self.reset != "none":
+                headers["X-Ratelimit-Reset"] = str(int(end * (1000 if self.reset == "ms" else 1)))
+        if index == 0:
+            headers.update(self.garbage_first)
         if status == 429:
             headers["Retry-After"] = str(max(1, math.ceil(end - at)))
         self.answered[status] += 1

@@ -11,7 +11,7 @@ from aiohttp import web
 from servers import segment_json, serving
 from settings import API_KEY
 
-from ld_segments_async import LaunchDarklyError, RetryPolicy, SegmentsClient
+from ld_segments_async import LaunchDarklyError, RateLimitedError, RetryPolicy, SegmentsClient
 from ld_segments_async._rate_headers import read_news, seconds_header
 
 GARBAGE = [
@@ -119,3 +119,74 @@ async def test_a_cancelled_first_request_does_not_hold_the_others() -> None:
         segment = await asyncio.wait_for(second, 2)
     assert segment.key == "s"
     assert first.cancelled()
+
+
+def _routes_app(segment_headers: dict[str, str], status: int = 429) -> web.Application:
+    """``get_segment`` refused with ``segment_headers``; listing is healthy."""
+
+    async def refused(request: web.Request) -> web.Response:
+        body = {"code": "rate_limited", "message": "slow down"}
+        return web.json_response(body, status=status, headers=segment_headers)
+
+    async def listing(request: web.Request) -> web.Response:
+        return web.json_response({"items": [], "_links": {}, "totalCount": 0})
+
+    app = web.Application()
+    app.router.add_get("/api/v2/segments/{p}/{e}/{s}", refused)
+    app.router.add_get("/api/v2/segments/{p}/{e}", listing)
+    return app
+
+
+@pytest.mark.parametrize("max_concurrency", [None, 2])
+async def test_a_route_refused_holds_only_itself(max_concurrency: int | None) -> None:
+    """A 429 that says the route is spent (its account budget is not) holds that route
+    alone, and calls waiting for it hold no concurrency slot."""
+    import time
+
+    reset = str(int((time.time() + 10) * 1000))
+    app = _routes_app(
+        {
+            "X-Ratelimit-Global-Remaining": "900",
+            "X-Ratelimit-Route-Remaining": "0",
+            "X-Ratelimit-Reset": reset,
+            "Retry-After": "10",
+        }
+    )
+    policy = RetryPolicy(max_retry_after=30, total_timeout=30)
+    async with (
+        serving(app) as url,
+        SegmentsClient(API_KEY, base_url=url, retry=policy, max_concurrency=max_concurrency) as ld,
+    ):
+        with pytest.raises(RateLimitedError):  # the route is spent for the window
+            await ld.with_options(retry=RetryPolicy.disabled()).get_segment("p", "e", "s")
+        held = [asyncio.ensure_future(ld.get_segment("p", "e", "s")) for _ in range(4)]
+        await asyncio.sleep(0)  # one turn of the loop: each call reaches the governor
+        assert ld._transport.governor._waiting == 4  # all four wait for the route's window
+        listed = await asyncio.wait_for(ld.get_segments("p", "e"), 2)
+        for call in held:
+            call.cancel()
+        await asyncio.gather(*held, return_exceptions=True)
+    assert listed.total_count == 0
+
+
+async def test_a_retry_after_beyond_the_policy_fails_the_call_without_holding_the_client() -> None:
+    app = _routes_app({"Retry-After": "99999999999999"})
+    async with serving(app) as url, SegmentsClient(API_KEY, base_url=url) as ld:
+        with pytest.raises(LaunchDarklyError):
+            await ld.get_segment("p", "e", "s")
+        listed = await asyncio.wait_for(ld.get_segments("p", "e"), 2)
+    assert listed.total_count == 0
+
+
+async def test_an_attempt_gets_all_the_time_its_call_has_left() -> None:
+    """With 1.9 s left, a server answering in 1.5 s is waited for (not cut at 1 s)."""
+
+    async def slow(request: web.Request) -> web.Response:
+        await asyncio.sleep(1.5)
+        return web.json_response(segment_json("s"))
+
+    app = web.Application()
+    app.router.add_get("/api/v2/segments/{p}/{e}/{s}", slow)
+    policy = RetryPolicy(total_timeout=1.9, max_attempts=1)
+    async with serving(app) as url, SegmentsClient(API_KEY, base_url=url, retry=policy) as ld:
+        assert (await ld.get_segment("p", "e", "s")).key == "s"

@@ -318,3 +318,15 @@ async def test_a_get_is_sent_once_when_retries_are_off() -> None:
         with pytest.raises(TransportError):
             await ld.get_segment(PROJECT, ENV, "s")
     assert requests == 1
+
+
+@pytest.mark.parametrize("location", ["http://[::1/x", "", "/", "/api/v2/.."])
+async def test_a_location_that_names_no_job_is_a_decode_error(location: str) -> None:
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(status=200, headers={"Location": location} if location else {})
+
+    app = web.Application()
+    app.router.add_post("/api/v2/segments/{p}/{e}/{s}/exports", answer)
+    async with serving(app) as url, client(url) as ld:
+        with pytest.raises(DecodeError, match="Location"):
+            await ld.create_big_segment_export(PROJECT, ENV, "s")
