@@ -24,6 +24,7 @@ from spec_strategies import document
 
 from ld_segments_async import DecodeError, RetryPolicy, SegmentBody, SegmentsClient, models
 from ld_segments_async._exchange import Request, Response
+from ld_segments_async._operations import decode
 from ld_segments_async.converter import converter
 from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
@@ -113,7 +114,7 @@ def _without_nulls(value: Any) -> Any:
 
 def _decode(body: bytes, model: type) -> None:
     response = Response(200, {"Content-Type": "application/json"}, body, _REQUEST)  # type: ignore[arg-type]
-    SegmentsClient._decode(response, model)
+    decode(response, model)
 
 
 _REQUEST = Request("GET", "/api/v2/segments/p/e/s", "/api/v2/segments/{p}/{e}/{s}")
