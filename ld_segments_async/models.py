@@ -10,8 +10,9 @@ lets its JSON leave out, and it is ``None`` exactly when the JSON left it out** 
 default, and left out again by ``to_dict()`` and request bodies); a field typed without
 ``None`` is one the spec requires, always there in an answer (``UserSegment.tags`` is
 ``list[str]``: an untagged segment has ``[]``). Some required fields still have a
-default, to build request bodies with (``Clause.negate=False``). The suite checks every
-model against the spec by this rule.
+default, to build request bodies with (``Clause.negate=False``). A field typed ``Any``
+holds any JSON value, ``null`` included, and is unset when ``...``
+(``PatchOperation.value``). The suite checks every model against the spec by this rule.
 
 Decoding is forward compatible: fields LaunchDarkly adds later land in ``extra`` (a
 mapping of the raw JSON values, sent back when the model is encoded), and enum-like
