@@ -35,7 +35,7 @@ from .models import (
     UserSegments,
 )
 
-__all__ = ["Decoder", "Operation", "decode"]
+__all__ = ["ROUTES", "Decoder", "Operation", "decode"]
 
 T = TypeVar("T")
 M = TypeVar("M")
@@ -56,6 +56,23 @@ EXPIRING_TARGETS = "/api/v2/segments/{projectKey}/{segmentKey}/expiring-targets/
 EXPIRING_USER_TARGETS = (
     "/api/v2/segments/{projectKey}/{segmentKey}/expiring-user-targets/{environmentKey}"
 )
+ROUTES = (
+    ENVIRONMENTS,
+    SEGMENTS,
+    SEGMENT,
+    IMPORTS,
+    IMPORT,
+    EXPORTS,
+    EXPORT,
+    CONTEXT_TARGETS,
+    CONTEXT_MEMBERSHIP,
+    USER_TARGETS,
+    USER_MEMBERSHIP,
+    EVALUATE,
+    EXPIRING_TARGETS,
+    EXPIRING_USER_TARGETS,
+)
+"""Every route the client sends to."""
 
 
 @frozen
