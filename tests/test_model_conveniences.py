@@ -62,7 +62,7 @@ def test_every_model_has_the_conveniences() -> None:
 
 
 @pytest.mark.parametrize("model", DESCRIBED, ids=lambda model: model.__name__)
-@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_from_dict_and_to_dict_round_trip_any_document(model: type, data: st.DataObject) -> None:
     body = data.draw(document(next(n for n in schemas() if n.lower() == model.__name__.lower())))
