@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from servers import serving
 from settings import API_KEY, ENV, PROJECT
-from spec_strategies import document
+from spec_strategies import document, without_nulls
 
 from ld_segments_async import DecodeError, RetryPolicy, SegmentBody, SegmentsClient, models
 from ld_segments_async._exchange import Request, Response
@@ -100,16 +100,7 @@ def test_any_spec_valid_document_decodes(name: str, data: st.DataObject) -> None
     body = data.draw(document(name))
     decoded = converter.structure(body, model)
     # Nothing is lost: encoding gives back every field, undeclared ones included.
-    assert _without_nulls(converter.unstructure(decoded)) == _without_nulls(body)
-
-
-def _without_nulls(value: Any) -> Any:
-    # A null optional field and an absent one decode alike (None).
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return value
+    assert without_nulls(converter.unstructure(decoded)) == without_nulls(body)
 
 
 def _decode(body: bytes, model: type) -> None:

@@ -14,7 +14,7 @@ import launchdarkly_api
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from spec_strategies import document, schemas
+from spec_strategies import document, schemas, without_nulls
 
 from ld_segments_async import Environment, Model, SemanticPatch, UserSegment, models
 from ld_segments_async import instructions as ins
@@ -70,15 +70,7 @@ def test_from_dict_and_to_dict_round_trip_any_document(model: type, data: st.Dat
     encoded = decoded.to_dict()
     json.dumps(encoded)  # JSON-ready
     assert model.from_dict(encoded) == decoded
-    assert _without_nulls(encoded) == _without_nulls(body)  # unknown fields included
-
-
-def _without_nulls(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return value
+    assert without_nulls(encoded) == without_nulls(body)  # unknown fields included
 
 
 def test_to_dict_is_upstreams_with_the_fields_it_drops_kept() -> None:
