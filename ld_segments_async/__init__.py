@@ -22,6 +22,11 @@ if TYPE_CHECKING:
     from ._imports import (
         ImportPart,
     )
+    from ._raw import (
+        RateLimitInfo,
+        RawResponse,
+        RawResponses,
+    )
     from ._transport import (
         resend_guard,
     )
@@ -59,6 +64,9 @@ if TYPE_CHECKING:
     from .fanout import (
         fan_out,
     )
+    from .jobs import (
+        PollSchedule,
+    )
     from .models import (
         BigSegmentTarget,
         Clause,
@@ -79,6 +87,7 @@ if TYPE_CHECKING:
         ImportStatus,
         Link,
         MergePatch,
+        Model,
         PatchOperation,
         PatchSegmentExpiringTargetInputRep,
         PatchSegmentExpiringTargetInstruction,
@@ -99,6 +108,9 @@ _HOMES = {
     "Clock": "._clock",
     "SystemClock": "._clock",
     "ImportPart": "._imports",
+    "RateLimitInfo": "._raw",
+    "RawResponse": "._raw",
+    "RawResponses": "._raw",
     "SegmentsClient": ".client",
     "ClientConfig": ".config",
     "RetryPolicy": ".config",
@@ -125,6 +137,7 @@ _HOMES = {
     "UnauthorizedError": ".errors",
     "UnprocessableEntityError": ".errors",
     "fan_out": ".fanout",
+    "PollSchedule": ".jobs",
     "resend_guard": "._transport",
     "BigSegmentTarget": ".models",
     "Clause": ".models",
@@ -145,6 +158,7 @@ _HOMES = {
     "ImportStatus": ".models",
     "Link": ".models",
     "MergePatch": ".models",
+    "Model": ".models",
     "PatchOperation": ".models",
     "PatchSegmentExpiringTargetInputRep": ".models",
     "PatchSegmentExpiringTargetInstruction": ".models",
@@ -197,6 +211,7 @@ __all__ = [
     "Link",
     "MergePatch",
     "MethodNotAllowedError",
+    "Model",
     "NotFoundError",
     "PartialPatchError",
     "PatchOperation",
@@ -205,7 +220,11 @@ __all__ = [
     "PatchSegmentInstruction",
     "PatchSegmentRequest",
     "PatchWithComment",
+    "PollSchedule",
+    "RateLimitInfo",
     "RateLimitedError",
+    "RawResponse",
+    "RawResponses",
     "RedirectError",
     "RequestTimeoutError",
     "RetryPolicy",

@@ -8,7 +8,7 @@ content type LaunchDarkly requires for it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import attrs
 
@@ -24,10 +24,49 @@ from .models import (
     SemanticPatch,
 )
 
-__all__ = ["JSON", "SEMANTIC_PATCH", "dump", "expiring_targets_patch", "segment_patch", "to_json"]
+__all__ = [
+    "JSON",
+    "SEMANTIC_PATCH",
+    "ExpiringTargetsPatch",
+    "ExpiringUserTargetsPatch",
+    "SegmentPatch",
+    "dump",
+    "expiring_targets_patch",
+    "segment_patch",
+    "to_json",
+]
 
 JSON = "application/json"
 SEMANTIC_PATCH = "application/json; domain-model=launchdarkly.semanticpatch"
+
+SegmentPatch: TypeAlias = (
+    Sequence[PatchOperation | Instruction | Mapping[str, Any]]
+    | PatchWithComment
+    | MergePatch
+    | SemanticPatch
+    | Mapping[str, Any]
+)
+"""What ``patch_segment`` takes: a list of JSON patch operations or of semantic-patch
+instructions (not both), a :class:`PatchWithComment`, a :class:`MergePatch`, a
+:class:`SemanticPatch`, or a dict (``{"patch": ...}``, ``{"instructions": ...}``,
+``{"merge": ...}``, or a bare merge patch)."""
+
+ExpiringTargetsPatch: TypeAlias = (
+    Sequence[Instruction | Mapping[str, Any]]
+    | SemanticPatch
+    | PatchSegmentExpiringTargetInputRep
+    | Mapping[str, Any]
+)
+"""What ``patch_expiring_targets_for_segment`` takes: instructions, as a list or
+wrapped, or a dict with ``instructions``."""
+
+ExpiringUserTargetsPatch: TypeAlias = (
+    Sequence[Instruction | Mapping[str, Any]]
+    | SemanticPatch
+    | PatchSegmentRequest
+    | Mapping[str, Any]
+)
+"""What the deprecated ``patch_expiring_user_targets_for_segment`` takes."""
 
 
 def to_json(value: Any) -> Any:
@@ -50,8 +89,13 @@ def to_json(value: Any) -> Any:
 
 
 def _is_official_model(value: Any) -> bool:
-    """A model of the official ``launchdarkly_api`` client (pydantic, with ``to_dict()``)."""
-    return callable(getattr(value, "to_dict", None)) and not isinstance(value, Mapping)
+    """A model of the official ``launchdarkly_api`` client (pydantic, with ``to_dict()``;
+    ours have one too, and are not)."""
+    return (
+        callable(getattr(value, "to_dict", None))
+        and not isinstance(value, Mapping)
+        and not attrs.has(type(value))
+    )
 
 
 def dump(value: Any) -> bytes:

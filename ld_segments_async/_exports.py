@@ -1,15 +1,18 @@
-"""An export's file: to a file that appears only once whole, or read back key by key."""
+"""An export's file: to a file that appears only once whole, or read back key by key;
+and exports in one call (create, wait, then one of those)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import itertools
 import os
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
+from ._clock import Clock
 from ._exchange import Request
 from ._sinks import FileSink, SpoolSink
 from ._transport import DOWNLOAD_ROUTE, Transport
@@ -18,7 +21,12 @@ from .errors import DecodeError
 from .jobs import export_file_link
 from .models import Export
 
-__all__ = ["download_export", "export_keys"]
+__all__ = ["download_export", "export_keys", "finished_export", "keys_of_new_export"]
+
+CreateExport = Callable[[], Awaitable[str]]
+"""Starts an export; returns its id."""
+WaitForExport = Callable[[str, "float | None"], Awaitable[Export]]
+"""Waits (at most the given seconds) for the export of that id to finish."""
 
 _KEYS_PER_READ = 10_000
 
@@ -60,7 +68,7 @@ async def download_export(
 
 async def export_keys(
     transport: Transport, export: Export, *, retry: RetryPolicy, timeout: Timeout
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """The first column of ``export``'s CSV, key by key.
 
     The file is downloaded whole first (to memory, then disk past 8 MB), so that no
@@ -92,3 +100,26 @@ def _read_keys(rows: Iterator[list[str]], request: Request) -> list[str]:
         raise DecodeError(
             f"the export file is not UTF-8 CSV ({exc})", method="GET", path=request.path
         ) from None
+
+
+async def finished_export(
+    create: CreateExport, wait: WaitForExport, timeout: float | None, clock: Clock
+) -> Export:
+    """A new export, once finished: created, then waited for until ``timeout`` seconds
+    after the start (its creation included)."""
+    deadline = None if timeout is None else clock.monotonic() + timeout
+    export_id = await create()
+    left = None if deadline is None else max(0.001, deadline - clock.monotonic())
+    return await wait(export_id, left)
+
+
+async def keys_of_new_export(
+    finish: Callable[[], Awaitable[Export]],
+    keys_of: Callable[[Export], AsyncGenerator[str, None]],
+) -> AsyncIterator[str]:
+    """The keys of an export made on first iteration; closing the iteration at any point
+    closes the download too."""
+    export = await finish()
+    async with contextlib.aclosing(keys_of(export)) as keys:
+        async for key in keys:
+            yield key

@@ -8,7 +8,23 @@ import tempfile
 from pathlib import Path
 from typing import IO
 
-__all__ = ["FileSink", "SpoolSink"]
+__all__ = ["FileSink", "SpoolSink", "check_destination"]
+
+
+def check_destination(destination: str | os.PathLike[str]) -> Path:
+    """``destination`` as a path a download can be renamed to.
+
+    Raises:
+        FileNotFoundError: its folder does not exist.
+        IsADirectoryError: it is a folder.
+    """
+    path = Path(destination)
+    folder = path.parent
+    if not folder.is_dir():
+        raise FileNotFoundError(f"no folder {str(folder)!r} to download {path} in")
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} is a folder, not a file name")
+    return path
 
 
 class FileSink:
@@ -22,14 +38,12 @@ class FileSink:
     """
 
     def __init__(self, destination: str | os.PathLike[str]) -> None:
-        self.destination = Path(destination)
-        folder = self.destination.parent
-        if not folder.is_dir():
-            raise FileNotFoundError(f"no folder {str(folder)!r} to download {self.destination} in")
-        if self.destination.is_dir():
-            raise IsADirectoryError(f"{self.destination} is a folder, not a file name")
+        self.destination = check_destination(destination)
         self.handle: IO[bytes] = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed later
-            dir=folder, prefix=f".{self.destination.name}.", suffix=".part", delete=False
+            dir=self.destination.parent,
+            prefix=f".{self.destination.name}.",
+            suffix=".part",
+            delete=False,
         )
 
     def write(self, chunk: bytes) -> None:

@@ -33,6 +33,7 @@ __all__ = [
     "MAX_IMPORT_KEYS",
     "CsvFile",
     "ImportFile",
+    "check_file",
     "multipart_body",
     "open_csv",
     "prepare_files",
@@ -222,6 +223,33 @@ async def _spooled(batches: AsyncIterator[Batch]) -> AsyncGenerator[CsvFile, Non
     finally:
         if spool is not None:
             spool.handle.close()
+
+
+def check_file(file: object) -> None:
+    """Fail now, before anything is read or sent, on what cannot be an import file: a
+    type that is none of :data:`ImportFile`, or a path to no file (a ``str`` is always a
+    path: keys go in a list).
+
+    Raises:
+        TypeError: not a path, bytes or an (async) iterable of keys.
+        FileNotFoundError, IsADirectoryError: a path that is no file.
+    """
+    if isinstance(file, (str, os.PathLike)):
+        path = os.fspath(file)
+        if os.path.isfile(path):
+            return
+        hint = (
+            f"a str is the path of a CSV file; to import keys, pass them in a list "
+            f"([{path!r}]) or as CSV bytes"
+        )
+        if os.path.isdir(path):
+            raise IsADirectoryError(f"{path!r} is a folder, not a CSV file: {hint}")
+        raise FileNotFoundError(f"no CSV file {path!r}: {hint}")
+    if not isinstance(file, (bytes, bytearray, memoryview, Iterable, AsyncIterable)):
+        raise TypeError(
+            "file must be a path, bytes, or an iterable or async iterable of keys; "
+            f"got {type(file).__name__}"
+        )
 
 
 def _batches(file: ImportFile) -> AsyncGenerator[Batch, None]:

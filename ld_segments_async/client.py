@@ -1,96 +1,53 @@
-"""``SegmentsClient``: the 18 Segments operations as coroutines."""
+"""``SegmentsClient``: the 18 Segments operations as coroutines.
+
+Each operation is thin: :mod:`._operations` checks its arguments, builds its request
+and names its parser; :meth:`~._client_base.ClientBase._perform` sends it. The walks
+are :mod:`._walks`', the big-segment waits, split imports and one-call exports
+:mod:`._big_segment_jobs`', raw responses :mod:`._raw`'s.
+"""
 
 from __future__ import annotations
 
 import copy
 import os
 import warnings
-from collections.abc import AsyncIterator, Mapping, Sequence
-from functools import partial
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
-from urllib.parse import quote, urlencode
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 
-from . import _bodies, _paths
+from . import _arguments
+from . import _operations as ops
+from ._big_segment_jobs import BigSegmentJobs, Mode
+from ._bodies import ExpiringTargetsPatch, ExpiringUserTargetsPatch, SegmentPatch
 from ._clock import SYSTEM_CLOCK, Clock
 from ._credential import Credential
-from ._exchange import Request, Response
-from ._exports import download_export, export_keys
-from ._imports import ImportPart, import_in_parts
+from ._exchange import Response
 from ._transport import Transport
-from ._upload import CsvFile, ImportFile, multipart_body, open_csv
+from ._upload import ImportFile, open_csv
+from ._walks import Walks
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
-from .converter import converter, explain
-from .errors import PartialPatchError
-from .jobs import (
-    DEFAULT_POLL,
-    EXPORT_FAILED,
-    IMPORT_FAILED,
-    IMPORT_PARKED,
-    PollSchedule,
-    ProgressCallback,
-    export_done,
-    export_file_link,
-    import_done,
-    wait_for_job,
-)
+from .filters import Filter, Sort
 from .models import (
     BigSegmentTarget,
     ContextInstance,
     ContextInstanceSegmentMemberships,
-    Environment,
-    Environments,
     ExpiringTargetGetResponse,
     ExpiringTargetPatchResponse,
     ExpiringUserTargetGetResponse,
     ExpiringUserTargetPatchResponse,
     Export,
     Import,
-    ImportMode,
     SegmentBody,
     SegmentUserState,
     UserSegment,
     UserSegments,
 )
-from .pagination import (
-    DEFAULT_PAGE_SIZE,
-    check_walk,
-    environment_revision,
-    items_of,
-    segment_revision,
-    walk_pages,
-)
+
+if TYPE_CHECKING:
+    from ._raw import RawResponses
 
 __all__ = ["SegmentsClient"]
-
-M = TypeVar("M")
-
-ENVIRONMENTS = "/api/v2/projects/{projectKey}/environments"
-SEGMENTS = "/api/v2/segments/{projectKey}/{environmentKey}"
-SEGMENT = SEGMENTS + "/{segmentKey}"
-IMPORTS = SEGMENT + "/imports"
-IMPORT = IMPORTS + "/{importID}"
-EXPORTS = SEGMENT + "/exports"
-EXPORT = EXPORTS + "/{exportID}"
-CONTEXT_TARGETS = SEGMENT + "/contexts"
-CONTEXT_MEMBERSHIP = CONTEXT_TARGETS + "/{contextKey}"
-USER_TARGETS = SEGMENT + "/users"
-USER_MEMBERSHIP = USER_TARGETS + "/{userKey}"
-EVALUATE = "/api/v2/projects/{projectKey}/environments/{environmentKey}/segments/evaluate"
-EXPIRING_TARGETS = "/api/v2/segments/{projectKey}/{segmentKey}/expiring-targets/{environmentKey}"
-EXPIRING_USER_TARGETS = (
-    "/api/v2/segments/{projectKey}/{segmentKey}/expiring-user-targets/{environmentKey}"
-)
-
-
-def _timeout(timeout: Timeout | float | None) -> Timeout:
-    if timeout is None:
-        return Timeout()
-    if isinstance(timeout, Timeout):
-        return timeout
-    return Timeout(connect=timeout, read=timeout, total=timeout)
 
 
 def _deprecated(old: str, new: str) -> None:
@@ -99,34 +56,7 @@ def _deprecated(old: str, new: str) -> None:
     )
 
 
-def _query(**params: Any) -> str:
-    present = {name: _query_value(value) for name, value in params.items() if value is not None}
-    return urlencode(present, quote_via=quote)
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _import_mode(mode: str) -> str:
-    try:
-        return ImportMode(mode).value
-    except ValueError:
-        raise ValueError(f"mode must be 'merge' or 'replace', got {mode!r}") from None
-
-
-def _check_page(limit: int | None, offset: int | None) -> None:
-    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or limit < 1):
-        raise ValueError(f"limit must be a positive integer, got {limit!r}")
-    if offset is not None and (
-        not isinstance(offset, int) or isinstance(offset, bool) or offset < 0
-    ):
-        raise ValueError(f"offset must be a non-negative integer, got {offset!r}")
-
-
-class SegmentsClient:
+class SegmentsClient(Walks, BigSegmentJobs):
     """Asyncio client for LaunchDarkly's Segments API.
 
     One client holds one connection pool; share it across tasks and close it when done::
@@ -196,7 +126,7 @@ class SegmentsClient:
         config = ClientConfig(
             base_url=base_url or os.environ.get("LD_BASE_URL") or DEFAULT_BASE_URL,
             api_version=api_version,
-            timeout=_timeout(timeout),
+            timeout=_arguments.timeout(timeout),
             retry=retry if retry is not None else RetryPolicy(),
             max_connections=max_connections,
             allow_insecure_http=allow_insecure_http,
@@ -215,6 +145,7 @@ class SegmentsClient:
         self._retry = config.retry
         self._timeout = config.timeout
         self._is_view = False
+        self._answers: list[Response] | None = None
 
     @property
     def config(self) -> ClientConfig:
@@ -236,19 +167,54 @@ class SegmentsClient:
             "process instead of pickling it"
         )
 
+    # -- views ---------------------------------------------------------------
+
+    def _view(self) -> SegmentsClient:
+        view = copy.copy(self)
+        view._is_view = True
+        view._answers = None
+        return view
+
     def with_options(
         self, *, retry: RetryPolicy | None = None, timeout: Timeout | float | None = None
     ) -> SegmentsClient:
         """A view of this client with another retry policy or timeout, sharing its
-        connection pool (closing either closes both)::
+        connection pool and rate-limit governor::
 
             await ld.with_options(retry=RetryPolicy.disabled()).post_segment(...)
+
+        Closing a view (or leaving its ``async with``) closes nothing: the pool is the
+        client's, and stays open until the client is closed.
+
+        Raises:
+            TypeError: ``retry`` is not a :class:`RetryPolicy`.
         """
-        view = copy.copy(self)
+        if retry is not None and not isinstance(retry, RetryPolicy):
+            raise TypeError(f"retry must be a RetryPolicy, got {type(retry).__name__}")
+        view = self._view()
         view._retry = retry if retry is not None else self._retry
-        view._timeout = _timeout(timeout) if timeout is not None else self._timeout
-        view._is_view = True
+        view._timeout = _arguments.timeout(timeout) if timeout is not None else self._timeout
         return view
+
+    @property
+    def with_raw_response(self) -> RawResponses:
+        """Every operation of the client, returning the answer's status, headers and
+        rate-limit budget with the result (:class:`RawResponse`)::
+
+            raw = await ld.with_raw_response.get_segment("proj", "production", "beta")
+            print(raw.status, raw.rate_limit.global_remaining)
+            segment = raw.parse()
+        """
+        from ._raw import RawResponses  # it names the client's methods: imported late
+
+        return RawResponses(self)
+
+    def _recording(self) -> tuple[SegmentsClient, list[Response]]:
+        """A view that keeps the answers it gets, and the list it keeps them in."""
+        twin = self._view()
+        answers: list[Response] = []
+        twin._answers = answers
+        return twin, answers
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -259,8 +225,10 @@ class SegmentsClient:
         await self.close()
 
     async def close(self) -> None:
-        """Close the connection pool (not a caller-owned ``session``). Idempotent."""
-        await self._transport.close()
+        """Close the connection pool (not a caller-owned ``session``). Idempotent.
+        On a view (:meth:`with_options`), nothing: the pool is its client's."""
+        if not self._is_view:
+            await self._transport.close()
 
     @property
     def closed(self) -> bool:
@@ -273,47 +241,6 @@ class SegmentsClient:
         if transport is not None and not getattr(self, "_is_view", True):
             transport.warn_if_unclosed()
 
-    # -- plumbing ------------------------------------------------------------
-
-    async def _send(
-        self,
-        method: str,
-        route: str,
-        keys: tuple[str, ...],
-        *,
-        query: str = "",
-        body: Any = None,
-        content_type: str | None = None,
-    ) -> Response:
-        request = Request(
-            method,
-            _paths.expand(route, *keys),
-            route,
-            query=query,
-            body=body,
-            content_type=content_type,
-            accept_404_on_retry=method == "DELETE",
-        )
-        return await self._transport.request(request, retry=self._retry, timeout=self._timeout)
-
-    @staticmethod
-    def _decode(response: Response, model: type[M]) -> M:
-        data = response.json()
-        try:
-            return converter.structure(data, model)
-        except Exception:  # any cattrs failure; described with its JSON paths
-            problems = explain(data, model)
-        raise response.decode_error(f"the response is not a valid {model.__name__}: {problems}")
-
-    @staticmethod
-    def _location_id(response: Response) -> str:
-        job_id = _paths.id_from_location(response.headers.get("Location"))
-        if job_id is None:
-            raise response.decode_error(
-                "LaunchDarkly accepted the job but sent no usable Location header to identify it"
-            )
-        return job_id
-
     # -- segments ------------------------------------------------------------
 
     async def get_segments(
@@ -322,8 +249,8 @@ class SegmentsClient:
         environment_key: str,
         limit: int | None = None,
         offset: int | None = None,
-        sort: Any = None,
-        filter: Any = None,
+        sort: str | Sort | None = None,
+        filter: str | Filter | None = None,
     ) -> UserSegments:
         """List one page of segments.
 
@@ -331,7 +258,7 @@ class SegmentsClient:
             limit: page size (LaunchDarkly's default is 20).
             offset: index of the first segment of the page.
             sort: ``name``, ``creationDate`` or ``lastModified``, ``-`` for descending,
-                comma-separated.
+                comma-separated, or :func:`~ld_segments_async.filters.sort_by`.
             filter: a filter string (``tags anyOf ["beta"],unbounded equals true``) or an
                 expression from :mod:`ld_segments_async.filters`.
 
@@ -339,119 +266,9 @@ class SegmentsClient:
             ValueError: a bad ``limit`` or ``offset``.
             NotFoundError: unknown project or environment.
         """
-        _check_page(limit, offset)
-        query = _query(
-            limit=limit,
-            offset=offset,
-            sort=None if sort is None else str(sort),
-            filter=None if filter is None else str(filter),
+        return await self._perform(
+            ops.get_segments(project_key, environment_key, limit, offset, sort, filter)
         )
-        response = await self._send("GET", SEGMENTS, (project_key, environment_key), query=query)
-        return self._decode(response, UserSegments)
-
-    def iter_segment_pages(
-        self,
-        project_key: str,
-        environment_key: str,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        sort: Any = None,
-        filter: Any = None,
-        concurrency: int = 1,
-    ) -> AsyncIterator[UserSegments]:
-        """Walk the segments of an environment page by page (``async for``).
-
-        Segments created or deleted during the walk do not make it lose or repeat any
-        other: every segment that exists for the whole walk is yielded exactly once
-        (unless its sort key changes meanwhile: a rename under ``sort="name"``, any
-        change under ``sort="lastModified"``), none twice, and a segment created or
-        deleted meanwhile at most once. Pages overlap by one segment to prove it, so
-        an unchanging listing costs ``1/(page_size - 1)`` more requests than a plain
-        offset loop; the guarantee and its limits are in
-        :mod:`ld_segments_async.pagination`. Each page holds the segments new to the
-        walk; every request carries this call's page size, sort and filter. Leaving
-        the loop early releases the connection; use ``contextlib.aclosing`` to close
-        the walk at once in a long-lived task.
-
-        Args:
-            page_size: segments per request (at least 2).
-            sort, filter: as for :meth:`get_segments`.
-            concurrency: once the first page tells ``totalCount``, fetch this many pages
-                at a time, planned from each page answered (still yielded in order; at
-                most this many pages in memory).
-
-        Raises:
-            ValueError: bad keys, ``page_size`` or ``concurrency`` (at call time).
-            DecodeError: the walk could not keep its guarantee (pages that contradict
-                each other, or a listing changing faster than it can be walked).
-        """
-        _paths.check(SEGMENTS, project_key, environment_key)
-        check_walk(page_size, concurrency)
-
-        async def fetch_offset(offset: int) -> UserSegments:
-            return await self.get_segments(
-                project_key, environment_key, page_size, offset, sort, filter
-            )
-
-        return walk_pages(
-            fetch_offset, page_size=page_size, concurrency=concurrency, revision=segment_revision
-        )
-
-    def iter_segments(
-        self,
-        project_key: str,
-        environment_key: str,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        sort: Any = None,
-        filter: Any = None,
-        concurrency: int = 1,
-    ) -> AsyncIterator[UserSegment]:
-        """Every segment of an environment (``async for``); see :meth:`iter_segment_pages`."""
-        pages = self.iter_segment_pages(
-            project_key,
-            environment_key,
-            page_size=page_size,
-            sort=sort,
-            filter=filter,
-            concurrency=concurrency,
-        )
-        return items_of(pages)
-
-    def iter_environments(
-        self,
-        project_key: str,
-        *,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        filter: str | None = None,
-        sort: str | None = None,
-    ) -> AsyncIterator[Environment]:
-        """Every environment of a project (``async for``), for fanning out::
-
-            envs = [env.key async for env in ld.iter_environments("proj")]
-
-        The walk keeps the guarantee of :meth:`iter_segment_pages` (environments are
-        compared by key, name and ``critical``).
-
-        Args:
-            page_size: environments per request (at least 2).
-            filter: LaunchDarkly's environment filter, e.g. ``"query:prod,tags:eu+us"``.
-            sort: ``name``, ``createdOn`` or ``critical``, ``-`` for descending.
-
-        Raises:
-            ValueError: a bad key or ``page_size`` (at call time).
-            DecodeError: the walk could not keep its guarantee.
-        """
-        _paths.check(ENVIRONMENTS, project_key)
-        check_walk(page_size)
-
-        async def fetch_offset(offset: int) -> Environments:
-            query = _query(limit=page_size, offset=offset, filter=filter, sort=sort)
-            response = await self._send("GET", ENVIRONMENTS, (project_key,), query=query)
-            return self._decode(response, Environments)
-
-        pages = walk_pages(fetch_offset, page_size=page_size, revision=environment_revision)
-        return items_of(pages)
 
     async def get_segment(
         self, project_key: str, environment_key: str, segment_key: str
@@ -461,8 +278,7 @@ class SegmentsClient:
         Raises:
             NotFoundError: no such segment.
         """
-        response = await self._send("GET", SEGMENT, (project_key, environment_key, segment_key))
-        return self._decode(response, UserSegment)
+        return await self._perform(ops.get_segment(project_key, environment_key, segment_key))
 
     async def post_segment(
         self,
@@ -476,18 +292,14 @@ class SegmentsClient:
             ConflictError: a segment with this key exists (``key_exists``).
             BadRequestError: the body is invalid.
         """
-        body = _bodies.body_of(segment_body, SegmentBody, "segment_body")
-        response = await self._send(
-            "POST", SEGMENTS, (project_key, environment_key), body=body, content_type=_bodies.JSON
-        )
-        return self._decode(response, UserSegment)
+        return await self._perform(ops.post_segment(project_key, environment_key, segment_body))
 
     async def patch_segment(
         self,
         project_key: str,
         environment_key: str,
         segment_key: str,
-        patch: Any,
+        patch: SegmentPatch,
         dry_run: bool | None = None,
     ) -> UserSegment:
         """Update a segment with a JSON patch, a JSON merge patch or a semantic patch.
@@ -511,16 +323,9 @@ class SegmentsClient:
             BadRequestError: LaunchDarkly rejected the patch (nothing was applied).
             ConflictError: a ``test`` operation failed (optimistic locking).
         """
-        body, content_type = _bodies.segment_patch(patch, environment_key)
-        response = await self._send(
-            "PATCH",
-            SEGMENT,
-            (project_key, environment_key, segment_key),
-            query=_query(dryRun=dry_run),
-            body=body,
-            content_type=content_type,
+        return await self._perform(
+            ops.patch_segment(project_key, environment_key, segment_key, patch, dry_run)
         )
-        return self._decode(response, UserSegment)
 
     async def delete_segment(
         self, project_key: str, environment_key: str, segment_key: str
@@ -531,9 +336,9 @@ class SegmentsClient:
             NotFoundError: no such segment.
             ConflictError: LaunchDarkly refused (e.g. while an import runs).
         """
-        await self._send("DELETE", SEGMENT, (project_key, environment_key, segment_key))
+        await self._perform(ops.delete_segment(project_key, environment_key, segment_key))
 
-    # -- big segments: imports and exports -----------------------------------
+    # -- big segments: imports -----------------------------------------------
 
     async def create_big_segment_import(
         self,
@@ -541,17 +346,18 @@ class SegmentsClient:
         environment_key: str,
         segment_key: str,
         file: ImportFile,
-        mode: str = "merge",
+        mode: Mode = "merge",
         wait_on_approvals: bool | None = None,
     ) -> str:
         """Upload keys to a big segment and start importing them.
 
         Args:
-            file: a path to a CSV file, the CSV as bytes, or the keys as an iterable or
-                async iterable of ``str``. Every key is read, checked and written again
-                as LaunchDarkly expects (no header, one key per line; in a CSV, ``\\n``,
-                ``\\r\\n`` and ``\\r`` all end a line and the first column is the key)
-                before anything is sent.
+            file: a path to a CSV file (a ``str`` is always a path), the CSV as bytes,
+                or the keys as an iterable or async iterable of ``str`` (a list of
+                keys). Every key is read, checked and written again as LaunchDarkly
+                expects (no header, one key per line; in a CSV, ``\\n``, ``\\r\\n`` and
+                ``\\r`` all end a line and the first column is the key) before anything
+                is sent.
             mode: ``"merge"`` adds the keys, ``"replace"`` replaces the whole list.
             wait_on_approvals: hold the import until approved.
 
@@ -562,204 +368,37 @@ class SegmentsClient:
         Raises:
             ValueError: a bad key, no keys, a bad mode, or more than one file's worth
                 (1,000,000 keys / 40 MB; ``import_big_segment`` splits larger inputs).
+            FileNotFoundError: ``file`` is a path to no file (nothing was sent).
             ConflictError: another import is running in this environment.
         """
         keys = (project_key, environment_key, segment_key)
-        mode = _import_mode(mode)
-        _paths.check(IMPORTS, *keys)  # bad keys fail before the file is read
+        checked_mode = self._check_import(keys, file, mode, wait_on_approvals)
         with await open_csv(file) as csv:
-            return await self._start_import(keys, csv, mode, wait_on_approvals)
-
-    async def _start_import(
-        self, keys: tuple[str, ...], csv: CsvFile, mode: str, wait_on_approvals: bool | None
-    ) -> str:
-        body = multipart_body(csv, mode, wait_on_approvals)
-        response = await self._send("POST", IMPORTS, keys, body=body)
-        return self._location_id(response)
-
-    async def wait_for_big_segment_import(
-        self,
-        project_key: str,
-        environment_key: str,
-        segment_key: str,
-        import_id: str,
-        *,
-        timeout: float | None = 3600,
-        on_progress: ProgressCallback | None = None,
-        wait_for_approval: bool = False,
-        poll: PollSchedule = DEFAULT_POLL,
-    ) -> Import:
-        """Poll an import until it is ``complete``.
-
-        An import waiting for an approval (``pending_approval``) is returned as it is,
-        unless ``wait_for_approval``: then the wait goes on until ``timeout``. Other
-        statuses (``preparing``, ``ready``, ``in_progress``...) are waited through.
-
-        Args:
-            timeout: seconds before giving up (``None``: no limit).
-            on_progress: called (sync or async) with the :class:`Import` each time its
-                status changes.
-            poll: the polling schedule (each poll counts against the rate limit).
-
-        Raises:
-            JobFailedError: the import ended ``stopped`` (or another failure status).
-            JobTimeoutError: still unfinished after ``timeout``; carries the last status.
-        """
-        keys = (project_key, environment_key, segment_key, import_id)
-        _paths.check(IMPORT, *keys)
-        return await wait_for_job(
-            lambda: self.get_big_segment_import(*keys),
-            import_id,
-            done=import_done,
-            failed=IMPORT_FAILED,
-            parked=frozenset() if wait_for_approval else IMPORT_PARKED,
-            timeout=timeout,
-            on_progress=on_progress,
-            schedule=poll,
-            clock=self._transport.clock,
-        )
-
-    async def import_big_segment(
-        self,
-        project_key: str,
-        environment_key: str,
-        segment_key: str,
-        file: ImportFile,
-        mode: str = "merge",
-        wait_on_approvals: bool | None = None,
-        *,
-        timeout: float | None = 3600,
-        on_progress: ProgressCallback | None = None,
-        poll: PollSchedule = DEFAULT_POLL,
-        record: list[ImportPart] | None = None,
-    ) -> Import:
-        """Import keys into a big segment and wait until they are applied.
-
-        Every key is read, checked and spooled to disk before the first upload, so bad
-        input anywhere fails with nothing sent. Inputs over LaunchDarkly's per-file
-        limits (1,000,000 keys or 40 MB) are split into sequential uploads, each
-        awaited before the next: the first in ``mode``, the rest in ``merge``.
-
-        Args:
-            file: as for :meth:`create_big_segment_import`.
-            timeout: seconds for the uploads and their waits (from the first upload).
-            record: a list the import fills with one :class:`ImportPart` per file and
-                keeps up to date (state, import id, last job): what was applied, even
-                when the import is cancelled.
-
-        Returns:
-            The final state of the last upload.
-
-        Raises:
-            ValueError, TypeError: bad input (nothing was sent).
-            ImportIncompleteError: a failure once LaunchDarkly may hold some of the
-                keys, in any mode; ``parts`` says which files were applied, with their
-                import ids. :class:`ImportStoppedError` (a stopped upload) is also a
-                ``JobFailedError``, :class:`ImportTimeoutError` a ``JobTimeoutError``.
-            ConflictError: another import is running in the environment (and nothing
-                was applied; other errors before anything could change are raised as
-                they are too).
-            asyncio.CancelledError: re-raised as it is; ``record`` (and from Python
-                3.11 a note on the exception) says what was applied.
-        """
-        keys = (project_key, environment_key, segment_key)
-        mode = _import_mode(mode)
-        _paths.check(IMPORTS, *keys)
-
-        async def start(csv: CsvFile, upload_mode: str) -> str:
-            return await self._start_import(keys, csv, upload_mode, wait_on_approvals)
-
-        return await import_in_parts(
-            start,
-            partial(self.get_big_segment_import, *keys),
-            file,
-            mode,
-            timeout=timeout,
-            on_progress=on_progress,
-            poll=poll,
-            record=record,
-            clock=self._transport.clock,
-        )
+            return await self._upload(keys, csv, checked_mode, wait_on_approvals)
 
     async def get_big_segment_import(
         self, project_key: str, environment_key: str, segment_key: str, import_id: str
     ) -> Import:
         """Get the state of a big-segment import."""
-        response = await self._send(
-            "GET", IMPORT, (project_key, environment_key, segment_key, import_id)
+        return await self._perform(
+            ops.get_import((project_key, environment_key, segment_key, import_id))
         )
-        return self._decode(response, Import)
+
+    # -- big segments: exports -----------------------------------------------
 
     async def create_big_segment_export(
         self, project_key: str, environment_key: str, segment_key: str
     ) -> str:
         """Start exporting a big segment's keys; returns the export id."""
-        response = await self._send("POST", EXPORTS, (project_key, environment_key, segment_key))
-        return self._location_id(response)
+        return await self._perform(ops.create_export((project_key, environment_key, segment_key)))
 
     async def get_big_segment_export(
         self, project_key: str, environment_key: str, segment_key: str, export_id: str
     ) -> Export:
         """Get the state of a big-segment export."""
-        response = await self._send(
-            "GET", EXPORT, (project_key, environment_key, segment_key, export_id)
+        return await self._perform(
+            ops.get_export((project_key, environment_key, segment_key, export_id))
         )
-        return self._decode(response, Export)
-
-    async def wait_for_big_segment_export(
-        self,
-        project_key: str,
-        environment_key: str,
-        segment_key: str,
-        export_id: str,
-        *,
-        timeout: float | None = 3600,
-        on_progress: ProgressCallback | None = None,
-        poll: PollSchedule = DEFAULT_POLL,
-    ) -> Export:
-        """Poll an export until it is ``complete``; the result links to the CSV.
-
-        Raises:
-            JobFailedError: the export ended in a failure status.
-            JobTimeoutError: still unfinished after ``timeout``.
-        """
-        keys = (project_key, environment_key, segment_key, export_id)
-        _paths.check(EXPORT, *keys)
-        return await wait_for_job(
-            lambda: self.get_big_segment_export(*keys),
-            export_id,
-            done=export_done,
-            failed=EXPORT_FAILED,
-            timeout=timeout,
-            on_progress=on_progress,
-            schedule=poll,
-            clock=self._transport.clock,
-        )
-
-    async def download_big_segment_export(
-        self, export: Export, path: str | os.PathLike[str]
-    ) -> Path:
-        """Download a complete export's CSV to ``path``, atomically: the data goes to a
-        temporary file beside it, renamed only once whole.
-
-        ``Authorization`` is sent only if the file is on the API host itself (never to
-        an object store, never across a redirect to another host).
-
-        Raises:
-            ValueError: the export has no file link yet.
-        """
-        return await download_export(
-            self._transport, export, path, retry=self._retry, timeout=self._timeout
-        )
-
-    def iter_big_segment_export_keys(self, export: Export) -> AsyncIterator[str]:
-        """The keys of a complete export (first CSV column), downloaded then read lazily.
-
-        Raises:
-            ValueError: the export has no file link yet.
-        """
-        export_file_link(export)  # no file yet: a ValueError now, not on first iteration
-        return export_keys(self._transport, export, retry=self._retry, timeout=self._timeout)
 
     # -- big segments: targets and membership --------------------------------
 
@@ -767,20 +406,16 @@ class SegmentsClient:
         self, project_key: str, environment_key: str, segment_key: str, context_key: str
     ) -> BigSegmentTarget:
         """Whether a context key is included in or excluded from a big segment."""
-        response = await self._send(
-            "GET", CONTEXT_MEMBERSHIP, (project_key, environment_key, segment_key, context_key)
-        )
-        return self._decode(response, BigSegmentTarget)
+        keys = (project_key, environment_key, segment_key, context_key)
+        return await self._perform(ops.membership(ops.CONTEXT_MEMBERSHIP, keys))
 
     async def get_segment_membership_for_user(
         self, project_key: str, environment_key: str, segment_key: str, user_key: str
     ) -> BigSegmentTarget:
         """Deprecated upstream: use :meth:`get_segment_membership_for_context`."""
         _deprecated("get_segment_membership_for_user", "get_segment_membership_for_context")
-        response = await self._send(
-            "GET", USER_MEMBERSHIP, (project_key, environment_key, segment_key, user_key)
-        )
-        return self._decode(response, BigSegmentTarget)
+        keys = (project_key, environment_key, segment_key, user_key)
+        return await self._perform(ops.membership(ops.USER_MEMBERSHIP, keys))
 
     async def update_big_segment_context_targets(
         self,
@@ -790,14 +425,8 @@ class SegmentsClient:
         segment_user_state: SegmentUserState | Mapping[str, Any],
     ) -> None:
         """Add or remove context keys of a big segment's included and excluded lists."""
-        body = _bodies.body_of(segment_user_state, SegmentUserState, "segment_user_state")
-        await self._send(
-            "POST",
-            CONTEXT_TARGETS,
-            (project_key, environment_key, segment_key),
-            body=body,
-            content_type=_bodies.JSON,
-        )
+        keys = (project_key, environment_key, segment_key)
+        await self._perform(ops.update_targets(ops.CONTEXT_TARGETS, keys, segment_user_state))
 
     async def update_big_segment_targets(
         self,
@@ -808,14 +437,8 @@ class SegmentsClient:
     ) -> None:
         """Deprecated upstream: use :meth:`update_big_segment_context_targets`."""
         _deprecated("update_big_segment_targets", "update_big_segment_context_targets")
-        body = _bodies.body_of(segment_user_state, SegmentUserState, "segment_user_state")
-        await self._send(
-            "POST",
-            USER_TARGETS,
-            (project_key, environment_key, segment_key),
-            body=body,
-            content_type=_bodies.JSON,
-        )
+        keys = (project_key, environment_key, segment_key)
+        await self._perform(ops.update_targets(ops.USER_TARGETS, keys, segment_user_state))
 
     async def get_context_instance_segments_membership_by_env(
         self, project_key: str, environment_key: str, context: ContextInstance
@@ -826,16 +449,7 @@ class SegmentsClient:
             context: ``{"kind": "user", "key": "...", ...attributes}`` or a multi-kind
                 context ``{"kind": "multi", "user": {...}, "org": {...}}``.
         """
-        if not isinstance(context, Mapping):
-            raise TypeError(f"context must be a dict, got {type(context).__name__}")
-        response = await self._send(
-            "POST",
-            EVALUATE,
-            (project_key, environment_key),
-            body=_bodies.dump(context),
-            content_type=_bodies.JSON,
-        )
-        return self._decode(response, ContextInstanceSegmentMemberships)
+        return await self._perform(ops.evaluate(project_key, environment_key, context))
 
     # -- expiring targets ----------------------------------------------------
 
@@ -843,17 +457,16 @@ class SegmentsClient:
         self, project_key: str, environment_key: str, segment_key: str
     ) -> ExpiringTargetGetResponse:
         """List a segment's context targets scheduled for removal."""
-        response = await self._send(
-            "GET", EXPIRING_TARGETS, (project_key, segment_key, environment_key)
+        return await self._perform(
+            ops.get_expiring_targets(project_key, environment_key, segment_key)
         )
-        return self._decode(response, ExpiringTargetGetResponse)
 
     async def patch_expiring_targets_for_segment(
         self,
         project_key: str,
         environment_key: str,
         segment_key: str,
-        patch: Any,
+        patch: ExpiringTargetsPatch,
         *,
         raise_on_partial: bool = False,
     ) -> ExpiringTargetPatchResponse:
@@ -871,49 +484,28 @@ class SegmentsClient:
             PartialPatchError: with ``raise_on_partial``, some instructions failed (the
                 error carries the full result).
         """
-        body, content_type = _bodies.expiring_targets_patch(patch)
-        response = await self._send(
-            "PATCH",
-            EXPIRING_TARGETS,
-            (project_key, segment_key, environment_key),
-            body=body,
-            content_type=content_type,
-        )
-        result = self._decode(response, ExpiringTargetPatchResponse)
-        if raise_on_partial and result.errors:
-            raise PartialPatchError(result, result.errors)
-        return result
+        keys = (project_key, environment_key, segment_key)
+        return await self._perform(ops.patch_expiring_targets(keys, patch, raise_on_partial))
 
     async def get_expiring_user_targets_for_segment(
         self, project_key: str, environment_key: str, segment_key: str
     ) -> ExpiringUserTargetGetResponse:
         """Deprecated upstream: use :meth:`get_expiring_targets_for_segment`."""
         _deprecated("get_expiring_user_targets_for_segment", "get_expiring_targets_for_segment")
-        response = await self._send(
-            "GET", EXPIRING_USER_TARGETS, (project_key, segment_key, environment_key)
+        return await self._perform(
+            ops.get_expiring_user_targets(project_key, environment_key, segment_key)
         )
-        return self._decode(response, ExpiringUserTargetGetResponse)
 
     async def patch_expiring_user_targets_for_segment(
         self,
         project_key: str,
         environment_key: str,
         segment_key: str,
-        patch: Any,
+        patch: ExpiringUserTargetsPatch,
         *,
         raise_on_partial: bool = False,
     ) -> ExpiringUserTargetPatchResponse:
         """Deprecated upstream: use :meth:`patch_expiring_targets_for_segment`."""
         _deprecated("patch_expiring_user_targets_for_segment", "patch_expiring_targets_for_segment")
-        body, content_type = _bodies.expiring_targets_patch(patch)
-        response = await self._send(
-            "PATCH",
-            EXPIRING_USER_TARGETS,
-            (project_key, segment_key, environment_key),
-            body=body,
-            content_type=content_type,
-        )
-        result = self._decode(response, ExpiringUserTargetPatchResponse)
-        if raise_on_partial and result.errors:
-            raise PartialPatchError(result, result.errors)
-        return result
+        keys = (project_key, environment_key, segment_key)
+        return await self._perform(ops.patch_expiring_user_targets(keys, patch, raise_on_partial))

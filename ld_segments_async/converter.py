@@ -111,6 +111,27 @@ def _model_mapping_factory(converter: Converter) -> Callable[[Any], Callable[[An
     return factory
 
 
+def _is_model_or_object(type_: Any) -> bool:
+    args = get_args(type_)
+    return (
+        get_origin(type_) in (Union, UnionType)
+        and len(args) == 2
+        and attrs.has(args[0])
+        and args[1] == dict[str, Any]
+    )
+
+
+def _model_or_object_factory(converter: Converter) -> Callable[[Any], Callable[[Any, Any], Any]]:
+    # ``PatchWithComment.patch``: operations given as models or dicts are sent alike, and
+    # read back as models.
+    def factory(union: Any) -> Callable[[Any, Any], Any]:
+        model = get_args(union)[0]
+        hook = converter.get_structure_hook(model)
+        return lambda value, _: hook(value, model)
+
+    return factory
+
+
 def _structure_factory(converter: Converter, *, strict: bool) -> Callable[[type], Any]:
     def factory(cls: type) -> Callable[[Any, Any], Any]:
         fields = [a for a in attrs.fields(cls) if a.name != _EXTRA]
@@ -226,6 +247,9 @@ def make_converter(*, strict: bool = False, detailed_validation: bool = True) ->
     converter.register_structure_hook_func(lambda t: t is Any, lambda value, _: value)
     converter.register_structure_hook_factory(_is_optional, _optional_factory(converter))
     converter.register_structure_hook_factory(_is_model_mapping, _model_mapping_factory(converter))
+    converter.register_structure_hook_factory(
+        _is_model_or_object, _model_or_object_factory(converter)
+    )
     converter.register_structure_hook_factory(_is_list, _strict_lists(converter))
     converter.register_structure_hook_func(_PASSTHROUGH_LISTS.__contains__, _passthrough_list)
     converter.register_structure_hook_func(lambda t: t == dict[str, Any], _passthrough_dict)

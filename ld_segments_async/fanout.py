@@ -12,8 +12,9 @@ __all__ = ["fan_out"]
 T = TypeVar("T")
 R = TypeVar("R")
 
-Progress = Callable[[int, int], "Awaitable[None] | None"]
-"""Called with (finished, total) after each item (sync or async)."""
+Progress = Callable[[int, int], object]
+"""Called with (finished, total) after each item; what it returns is awaited if it is
+awaitable (an ``async def``), else ignored (``lambda done, total: print(done)``)."""
 
 
 async def fan_out(

@@ -88,6 +88,10 @@ class Instruction:
         return {"kind": self.kind, **self.params}
 
 
+# Inside a model (``SemanticPatch.instructions``), an instruction is its JSON too.
+converter.register_unstructure_hook(Instruction, Instruction.to_dict)
+
+
 def _text(value: Any, name: str) -> str:
     if not isinstance(value, str) or not value:
         raise ValueError(f"{name} must be a non-empty string, got {value!r}")

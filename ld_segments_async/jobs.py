@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import math
 import random
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
-from attrs import frozen
+from attrs import Attribute, field, frozen
 
 from ._clock import SYSTEM_CLOCK, Clock
 from .errors import JobFailedError, JobTimeoutError
@@ -19,6 +20,8 @@ __all__ = [
     "EXPORT_FAILED",
     "IMPORT_FAILED",
     "IMPORT_PARKED",
+    "ExportProgress",
+    "ImportProgress",
     "PollSchedule",
     "ProgressCallback",
     "export_file_link",
@@ -27,8 +30,13 @@ __all__ = [
 
 Job = TypeVar("Job", Import, Export)
 
-ProgressCallback = Callable[[Any], "Awaitable[None] | None"]
-"""Called with the job model each time its status changes (sync or async)."""
+ProgressCallback = Callable[[Any], object]
+"""Called with the job model each time its status changes; what it returns is awaited
+if it is awaitable (an ``async def`` callback), else ignored (``on_progress=print``)."""
+ImportProgress = Callable[[Import], object]
+"""A :data:`ProgressCallback` of an import: ``lambda job: print(job.status)``."""
+ExportProgress = Callable[[Export], object]
+"""A :data:`ProgressCallback` of an export."""
 
 IMPORT_PARKED = frozenset({ImportStatus.PENDING_APPROVAL.value})
 """Import statuses that wait for a person (an approval): reported, not waited on."""
@@ -40,14 +48,35 @@ EXPORT_FAILED = IMPORT_FAILED | {"expired"}
 _COMPLETE = ImportStatus.COMPLETE.value
 
 
+def _positive(_: object, attribute: Attribute[float], value: float) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{attribute.name} must be a number of seconds, got {value!r}")
+    if not 0 < value < math.inf:
+        raise ValueError(f"{attribute.name} must be a positive number, got {value!r}")
+
+
+def _growth(_: object, attribute: Attribute[float], value: float) -> None:
+    _positive(_, attribute, value)
+    if value < 1:
+        raise ValueError(f"factor must be at least 1 (waits never shrink), got {value!r}")
+
+
 @frozen
 class PollSchedule:
     """How often a wait polls: ``first`` seconds, growing by ``factor`` up to ``cap``,
-    each with +-10% jitter. Every poll counts against LaunchDarkly's rate limit."""
+    each with +-10% jitter. Every poll counts against LaunchDarkly's rate limit.
 
-    first: float = 1.0
-    factor: float = 1.5
-    cap: float = 30.0
+    Wherever a ``poll=`` is taken, a number of seconds stands for
+    ``PollSchedule(first=n, cap=max(n, 30))``, as ``ld-segments --poll`` takes it.
+    ``PollSchedule(first=5, factor=1)`` polls every 5 seconds.
+
+    Raises:
+        ValueError, TypeError: a value that is not a positive number, or ``factor < 1``.
+    """
+
+    first: float = field(default=1.0, validator=_positive)
+    factor: float = field(default=1.5, validator=_growth)
+    cap: float = field(default=30.0, validator=_positive)
 
     def delays(self) -> Iterator[float]:
         """The successive waits between polls."""

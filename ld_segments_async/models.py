@@ -5,20 +5,35 @@ leading underscore of read-only fields such as ``_links``) is the converter's bu
 (:mod:`ld_segments_async.converter`). Models hold no wire logic beyond marking which
 JSON names carry that leading underscore.
 
+One rule for optional fields: **a field typed ``X | None`` is one LaunchDarkly's spec
+lets its JSON leave out, and it is ``None`` exactly when the JSON left it out** (its
+default, and left out again by ``to_dict()`` and request bodies); a field typed without
+``None`` is one the spec requires, always there in an answer (``UserSegment.tags`` is
+``list[str]``: an untagged segment has ``[]``). Some required fields still have a
+default, to build request bodies with (``Clause.negate=False``). A field typed ``Any``
+holds any JSON value, ``null`` included, and is unset when ``...``
+(``PatchOperation.value``). The suite checks every model against the spec by this rule.
+
 Decoding is forward compatible: fields LaunchDarkly adds later land in ``extra`` (a
-mapping of the raw JSON values, sent back when the model is encoded), enum-like strings
-stay plain ``str`` so new values never break a call, and optional fields that are absent
-are ``None``. Timestamps are Unix epoch milliseconds (``int``), as LaunchDarkly sends
-them.
+mapping of the raw JSON values, sent back when the model is encoded), and enum-like
+strings stay plain ``str`` so new values never break a call. Timestamps are Unix epoch
+milliseconds (``int``), as LaunchDarkly sends them.
+
+Every model has ``to_dict()`` (its JSON, with LaunchDarkly's names, ``extra``
+included), the classmethod ``from_dict(data)`` (``Model.from_dict(m.to_dict()) ==
+m``), and a short ``repr()``: unset fields are left out and lists or dicts of more
+than ten items summarised (``included=[15000 items]``).
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from attrs import define, field
+
+from ._model import NO_EXTRA, Model, extra_field, underscored  # noqa: F401 - NO_EXTRA: pickles name it here
 
 __all__ = [
     "Access",
@@ -50,6 +65,7 @@ __all__ = [
     "InitiatorRep",
     "Link",
     "MergePatch",
+    "Model",
     "PatchOperation",
     "PatchSegmentExpiringTargetInputRep",
     "PatchSegmentExpiringTargetInstruction",
@@ -73,45 +89,6 @@ ContextInstance = dict[str, Any]
 """A context instance: ``{"kind": "user", "key": "...", ...}`` or a multi-kind context."""
 
 
-def _underscored(**kwargs: Any) -> Any:
-    """A field whose JSON name starts with ``_`` (read-only in LaunchDarkly)."""
-    return field(metadata={"underscored": True}, **kwargs)
-
-
-class _NoExtra(Mapping[str, Any]):
-    """The empty, read-only ``extra`` that models share: no dict per decoded object."""
-
-    __slots__ = ()
-
-    def __getitem__(self, key: str) -> Any:
-        raise KeyError(key)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __repr__(self) -> str:
-        return "{}"
-
-    def __reduce__(self) -> str:
-        return "NO_EXTRA"  # pickles as the module's singleton
-
-    def __copy__(self) -> _NoExtra:
-        return self
-
-    def __deepcopy__(self, memo: object) -> _NoExtra:
-        return self
-
-
-NO_EXTRA = _NoExtra()
-
-
-def _extra() -> Any:
-    return field(default=NO_EXTRA, repr=False)
-
-
 class ImportStatus(str, enum.Enum):
     """Known values of :attr:`Import.status`. The attribute itself is a plain ``str``, so
     a status LaunchDarkly adds later still decodes; compare with ``==``."""
@@ -131,61 +108,61 @@ class ImportMode(str, enum.Enum):
     REPLACE = "replace"
 
 
-@define(kw_only=True)
-class Link:
+@define(kw_only=True, repr=False)
+class Link(Model):
     href: str | None = None
     type: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
 # -- access and environments -------------------------------------------------
 
 
-@define(kw_only=True)
-class AccessDeniedReason:
+@define(kw_only=True, repr=False)
+class AccessDeniedReason(Model):
     effect: str
     resources: list[str] | None = None
     not_resources: list[str] | None = None
     actions: list[str] | None = None
     not_actions: list[str] | None = None
     role_name: str | None = field(default=None, metadata={"wire": "role_name"})
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class AccessAllowedReason:
+@define(kw_only=True, repr=False)
+class AccessAllowedReason(Model):
     effect: str
     resources: list[str] | None = None
     not_resources: list[str] | None = None
     actions: list[str] | None = None
     not_actions: list[str] | None = None
     role_name: str | None = field(default=None, metadata={"wire": "role_name"})
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class AccessDenied:
+@define(kw_only=True, repr=False)
+class AccessDenied(Model):
     action: str
     reason: AccessDeniedReason
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class AccessAllowedRep:
+@define(kw_only=True, repr=False)
+class AccessAllowedRep(Model):
     action: str
     reason: AccessAllowedReason
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class Access:
+@define(kw_only=True, repr=False)
+class Access(Model):
     denied: list[AccessDenied]
     allowed: list[AccessAllowedRep]
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ApprovalSettings:
+@define(kw_only=True, repr=False)
+class ApprovalSettings(Model):
     required: bool
     bypass_approvals_for_pending_changes: bool
     min_num_approvals: int
@@ -197,15 +174,15 @@ class ApprovalSettings:
     auto_apply_approved_changes: bool | None = None
     service_kind_configuration_id: str | None = None
     resource_kind: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class Environment:
+@define(kw_only=True, repr=False)
+class Environment(Model):
     """An environment of a project (from ``iter_environments``)."""
 
-    links: dict[str, Link] = _underscored()
-    id: str = _underscored()
+    links: dict[str, Link] = underscored()
+    id: str = underscored()
     key: str
     name: str
     api_key: str = field(repr=False)
@@ -218,25 +195,25 @@ class Environment:
     confirm_changes: bool
     tags: list[str]
     critical: bool
-    access: Access | None = _underscored(default=None)
+    access: Access | None = underscored(default=None)
     approval_settings: ApprovalSettings | None = None
     resource_approval_settings: dict[str, ApprovalSettings] | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class Environments:
+@define(kw_only=True, repr=False)
+class Environments(Model):
     items: list[Environment]
-    links: dict[str, Link] | None = _underscored(default=None)
+    links: dict[str, Link] | None = underscored(default=None)
     total_count: int | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
 # -- segments ----------------------------------------------------------------
 
 
-@define(kw_only=True)
-class Clause:
+@define(kw_only=True, repr=False)
+class Clause(Model):
     """One condition of a segment rule. ``op`` is lower-case (``in``, ``endsWith``...)."""
 
     attribute: str
@@ -244,39 +221,39 @@ class Clause:
     values: list[Any]
     negate: bool = False
     context_kind: str | None = None
-    id: str | None = _underscored(default=None)
-    extra: Mapping[str, Any] = _extra()
+    id: str | None = underscored(default=None)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class UserSegmentRule:
+@define(kw_only=True, repr=False)
+class UserSegmentRule(Model):
     clauses: list[Clause]
-    id: str | None = _underscored(default=None)
+    id: str | None = underscored(default=None)
     weight: int | None = None
     rollout_context_kind: str | None = None
     bucket_by: str | None = None
     description: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class SegmentTarget:
+@define(kw_only=True, repr=False)
+class SegmentTarget(Model):
     values: list[str] | None = None
     context_kind: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class FlagListingRep:
+@define(kw_only=True, repr=False)
+class FlagListingRep(Model):
     name: str
     key: str
-    links: dict[str, Link] | None = _underscored(default=None)
-    site: Link | None = _underscored(default=None)
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] | None = underscored(default=None)
+    site: Link | None = underscored(default=None)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class SegmentMetadata:
+@define(kw_only=True, repr=False)
+class SegmentMetadata(Model):
     env_id: str | None = None
     segment_id: str | None = None
     version: int | None = None
@@ -284,11 +261,11 @@ class SegmentMetadata:
     excluded_count: int | None = None
     last_modified: int | None = None
     deleted: bool | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class UserSegment:
+@define(kw_only=True, repr=False)
+class UserSegment(Model):
     """A segment. ``included``/``excluded`` hold user keys; ``included_contexts`` and
     ``excluded_contexts`` hold keys by context kind. Big segments (``unbounded``) keep
     their members out of this representation."""
@@ -298,7 +275,7 @@ class UserSegment:
     tags: list[str]
     creation_date: int
     last_modified_date: int
-    links: dict[str, Link] = _underscored()
+    links: dict[str, Link] = underscored()
     rules: list[UserSegmentRule]
     version: int
     deleted: bool
@@ -308,29 +285,29 @@ class UserSegment:
     excluded: list[str] | None = None
     included_contexts: list[SegmentTarget] | None = None
     excluded_contexts: list[SegmentTarget] | None = None
-    access: Access | None = _underscored(default=None)
-    flags: list[FlagListingRep] | None = _underscored(default=None)
+    access: Access | None = underscored(default=None)
+    flags: list[FlagListingRep] | None = underscored(default=None)
     unbounded: bool | None = None
     unbounded_context_kind: str | None = None
-    unbounded_metadata: SegmentMetadata | None = _underscored(default=None)
-    external: str | None = _underscored(default=None)
-    external_link: str | None = _underscored(default=None)
-    import_in_progress: bool | None = _underscored(default=None)
-    extra: Mapping[str, Any] = _extra()
+    unbounded_metadata: SegmentMetadata | None = underscored(default=None)
+    external: str | None = underscored(default=None)
+    external_link: str | None = underscored(default=None)
+    import_in_progress: bool | None = underscored(default=None)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class UserSegments:
+@define(kw_only=True, repr=False)
+class UserSegments(Model):
     """One page of segments. ``total_count`` counts every match, not just this page."""
 
     items: list[UserSegment]
-    links: dict[str, Link] = _underscored()
+    links: dict[str, Link] = underscored()
     total_count: int | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class SegmentBody:
+@define(kw_only=True, repr=False)
+class SegmentBody(Model):
     """The body of ``post_segment``. Set ``unbounded=True`` (and
     ``unbounded_context_kind``) to create a big segment."""
 
@@ -340,43 +317,43 @@ class SegmentBody:
     tags: list[str] | None = None
     unbounded: bool | None = None
     unbounded_context_kind: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
 # -- patches -----------------------------------------------------------------
 
 
-@define(kw_only=True)
-class PatchOperation:
+@define(kw_only=True, repr=False)
+class PatchOperation(Model):
     """One JSON patch (RFC 6902) operation. ``value`` is omitted from the JSON unless
     set, so ``value=None`` sends an explicit ``null``."""
 
     op: str
     path: str
     value: Any = ...
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class PatchWithComment:
+@define(kw_only=True, repr=False)
+class PatchWithComment(Model):
     """A JSON patch with an optional audit-log comment."""
 
     patch: list[PatchOperation | dict[str, Any]]
     comment: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class MergePatch:
+@define(kw_only=True, repr=False)
+class MergePatch(Model):
     """A JSON merge patch (RFC 7386) with an optional audit-log comment."""
 
     merge: dict[str, Any]
     comment: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class SemanticPatch:
+@define(kw_only=True, repr=False)
+class SemanticPatch(Model):
     """Semantic-patch instructions with an optional audit-log comment.
 
     ``instructions`` are builders from :mod:`ld_segments_async.instructions` or plain
@@ -386,47 +363,47 @@ class SemanticPatch:
     instructions: list[Any]
     comment: str | None = None
     environment_key: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
 # -- big segments ------------------------------------------------------------
 
 
-@define(kw_only=True)
-class SegmentUserList:
+@define(kw_only=True, repr=False)
+class SegmentUserList(Model):
     add: list[str] | None = None
     remove: list[str] | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class SegmentUserState:
+@define(kw_only=True, repr=False)
+class SegmentUserState(Model):
     """Keys to add to or remove from a big segment's included and excluded lists."""
 
     included: SegmentUserList | None = None
     excluded: SegmentUserList | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class BigSegmentTarget:
+@define(kw_only=True, repr=False)
+class BigSegmentTarget(Model):
     """Membership of one key in a big segment (``user_key`` holds any context key)."""
 
     user_key: str
     included: bool
     excluded: bool
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class InitiatorRep:
+@define(kw_only=True, repr=False)
+class InitiatorRep(Model):
     name: str | None = None
     email: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class Export:
+@define(kw_only=True, repr=False)
+class Export(Model):
     """A big-segment export job. When ``status`` is ``complete`` its ``links`` include
     the location of the exported CSV."""
 
@@ -437,19 +414,19 @@ class Export:
     size_bytes: int
     size: str
     initiator: InitiatorRep
-    links: dict[str, Link] = _underscored()
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] = underscored()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class FileRep:
+@define(kw_only=True, repr=False)
+class FileRep(Model):
     filename: str | None = None
     status: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class Import:
+@define(kw_only=True, repr=False)
+class Import(Model):
     """A big-segment import job; ``status`` is one of :class:`ImportStatus` (or a value
     LaunchDarkly added since)."""
 
@@ -458,13 +435,13 @@ class Import:
     creation_time: int
     mode: str
     status: str
-    links: dict[str, Link] = _underscored()
+    links: dict[str, Link] = underscored()
     files: list[FileRep] | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ContextInstanceSegmentMembership:
+@define(kw_only=True, repr=False)
+class ContextInstanceSegmentMembership(Model):
     name: str
     key: str
     unbounded: bool
@@ -472,150 +449,150 @@ class ContextInstanceSegmentMembership:
     is_member: bool
     is_individually_targeted: bool
     is_rule_targeted: bool
-    links: dict[str, Link] = _underscored()
-    description: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] = underscored()
+    description: str
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ContextInstanceSegmentMemberships:
+@define(kw_only=True, repr=False)
+class ContextInstanceSegmentMemberships(Model):
     items: list[ContextInstanceSegmentMembership]
-    links: dict[str, Link] = _underscored()
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] = underscored()
+    extra: Mapping[str, Any] = extra_field()
 
 
 # -- expiring targets --------------------------------------------------------
 
 
-@define(kw_only=True)
-class ResourceId:
+@define(kw_only=True, repr=False)
+class ResourceId(Model):
     environment_key: str | None = None
     flag_key: str | None = None
     key: str | None = None
     kind: str | None = None
     project_key: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ResourceIDResponse:
+@define(kw_only=True, repr=False)
+class ResourceIDResponse(Model):
     kind: str | None = None
     project_key: str | None = None
     environment_key: str | None = None
     flag_key: str | None = None
     key: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringTarget:
-    id: str = _underscored()
-    version: int = _underscored()
+@define(kw_only=True, repr=False)
+class ExpiringTarget(Model):
+    id: str = underscored()
+    version: int = underscored()
     expiration_date: int
     context_kind: str
     context_key: str
-    resource_id: ResourceId = _underscored()
+    resource_id: ResourceId = underscored()
     target_type: str | None = None
     variation_id: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringUserTargetItem:
-    id: str = _underscored()
-    version: int = _underscored()
+@define(kw_only=True, repr=False)
+class ExpiringUserTargetItem(Model):
+    id: str = underscored()
+    version: int = underscored()
     expiration_date: int
     user_key: str
-    resource_id: ResourceIDResponse = _underscored()
+    resource_id: ResourceIDResponse = underscored()
     target_type: str | None = None
     variation_id: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringTargetError:
+@define(kw_only=True, repr=False)
+class ExpiringTargetError(Model):
     """One failed instruction of an expiring-targets patch."""
 
     instruction_index: int
     message: str
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringTargetGetResponse:
+@define(kw_only=True, repr=False)
+class ExpiringTargetGetResponse(Model):
     items: list[ExpiringTarget]
-    links: dict[str, Link] | None = _underscored(default=None)
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] | None = underscored(default=None)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringUserTargetGetResponse:
+@define(kw_only=True, repr=False)
+class ExpiringUserTargetGetResponse(Model):
     items: list[ExpiringUserTargetItem]
-    links: dict[str, Link] | None = _underscored(default=None)
-    extra: Mapping[str, Any] = _extra()
+    links: dict[str, Link] | None = underscored(default=None)
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringTargetPatchResponse:
+@define(kw_only=True, repr=False)
+class ExpiringTargetPatchResponse(Model):
     """The result of an expiring-targets patch. A non-empty ``errors`` means some
     instructions failed while the others were applied (LaunchDarkly answers 200)."""
 
     items: list[ExpiringTarget]
-    links: dict[str, Link] | None = _underscored(default=None)
+    links: dict[str, Link] | None = underscored(default=None)
     total_instructions: int | None = None
     successful_instructions: int | None = None
     failed_instructions: int | None = None
     errors: list[ExpiringTargetError] | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class ExpiringUserTargetPatchResponse:
+@define(kw_only=True, repr=False)
+class ExpiringUserTargetPatchResponse(Model):
     """Like :class:`ExpiringTargetPatchResponse`, for the deprecated user variant."""
 
     items: list[ExpiringUserTargetItem]
-    links: dict[str, Link] | None = _underscored(default=None)
+    links: dict[str, Link] | None = underscored(default=None)
     total_instructions: int | None = None
     successful_instructions: int | None = None
     failed_instructions: int | None = None
     errors: list[ExpiringTargetError] | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class PatchSegmentExpiringTargetInstruction:
+@define(kw_only=True, repr=False)
+class PatchSegmentExpiringTargetInstruction(Model):
     kind: str
     context_key: str
     context_kind: str
     target_type: str
     value: int | None = None
     version: int | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class PatchSegmentExpiringTargetInputRep:
+@define(kw_only=True, repr=False)
+class PatchSegmentExpiringTargetInputRep(Model):
     """The body of ``patch_expiring_targets_for_segment``."""
 
     instructions: list[PatchSegmentExpiringTargetInstruction]
     comment: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class PatchSegmentInstruction:
+@define(kw_only=True, repr=False)
+class PatchSegmentInstruction(Model):
     kind: str
     user_key: str
     target_type: str
     value: int | None = None
     version: int | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()
 
 
-@define(kw_only=True)
-class PatchSegmentRequest:
+@define(kw_only=True, repr=False)
+class PatchSegmentRequest(Model):
     """The body of the deprecated ``patch_expiring_user_targets_for_segment``."""
 
     instructions: list[PatchSegmentInstruction]
     comment: str | None = None
-    extra: Mapping[str, Any] = _extra()
+    extra: Mapping[str, Any] = extra_field()

@@ -91,3 +91,13 @@ def _object(schema: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
 def document(schema_name: str) -> st.SearchStrategy[dict[str, Any]]:
     """Documents valid against ``#/components/schemas/<schema_name>``."""
     return from_schema({"$ref": f"#/components/schemas/{schema_name}"})
+
+
+def without_nulls(value: Any) -> Any:
+    """``value`` without null members: a null optional field and an absent one decode
+    alike (None), so documents are compared without them."""
+    if isinstance(value, dict):
+        return {k: without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [without_nulls(item) for item in value]
+    return value

@@ -469,3 +469,12 @@ async def test_an_export_with_a_file_link_is_done_whatever_its_status(tmp_path: 
     assert export_id == "e-1"
     assert export.status == "done"
     assert keys == ["a", "b"]
+
+
+async def test_a_body_less_post_goes_without_a_content_type(
+    client: SegmentsClient, fake: FakeLaunchDarkly, big: str
+) -> None:
+    await client.create_big_segment_export(PROJECT, ENV, big)
+    (post,) = [e for e in fake.exchanges if e.method == "POST"]
+    assert post.request_content_type is None  # as the official client sends it
+    assert post.request_body == b""

@@ -3,9 +3,11 @@ bodies that are empty, HTML, truncated or not what the spec says still give type
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 
 import pytest
+from servers import serving_raw
 from settings import API_KEY, ENV, PROJECT
 
 from ld_segments_async import (
@@ -192,3 +194,55 @@ def test_errors_pickle() -> None:
         pickle.dumps(TransportError("boom", method="GET", path="/p", request_sent=False))
     )
     assert (transport.reason, transport.request_sent) == ("boom", False)
+
+
+# -- error text: what happened, in words, never aiohttp's internals --------------------
+
+
+async def test_a_connection_failure_names_the_host_not_aiohttp() -> None:
+    async with SegmentsClient(
+        api_key=API_KEY, base_url="http://127.0.0.1:9", retry=RetryPolicy.disabled()
+    ) as ld:
+        with pytest.raises(TransportError) as caught:
+            await ld.get_segment(PROJECT, ENV, "s")
+    text = str(caught.value)
+    assert text.startswith("cannot connect to 127.0.0.1:9: ")
+    assert "GET /api/v2/segments/proj/production/s" in text
+    for internal in ("ssl:default", "ClientConnectorError", "aiohttp", "<"):
+        assert internal not in text
+
+
+async def test_an_error_answer_cut_short_says_so_not_content_length_error() -> None:
+    async def cut(head: bytes, writer: asyncio.StreamWriter) -> None:
+        writer.write(
+            b"HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\n"
+            b'Content-Length: 200\r\n\r\n{"code": "invalid_request", "mess'
+        )
+
+    async with (
+        serving_raw(cut) as url,
+        SegmentsClient(api_key=API_KEY, base_url=url, retry=RetryPolicy.disabled()) as ld,
+    ):
+        with pytest.raises(TransportError) as caught:
+            await ld.get_segment(PROJECT, ENV, "s")
+    text = str(caught.value)
+    assert text.startswith("the answer was cut short")
+    assert "ContentLengthError" not in text and "<" not in text
+    assert caught.value.request_sent is True
+
+
+@pytest.mark.malformed_responses
+async def test_a_decode_error_names_method_path_and_status(
+    once: SegmentsClient, fake: FakeLaunchDarkly
+) -> None:
+    fake.inject(Fault.status(200, body=b"\x00 not json"), route=GET_SEGMENT)
+    with pytest.raises(DecodeError) as caught:
+        await once.get_segment(PROJECT, ENV, "s")
+    error = caught.value
+    assert (error.method, error.path, error.status) == (
+        "GET",
+        "/api/v2/segments/proj/production/s",
+        200,
+    )
+    assert "GET /api/v2/segments/proj/production/s" in str(error)
+    assert "not valid JSON" in str(error)

@@ -20,10 +20,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from servers import serving
 from settings import API_KEY, ENV, PROJECT
-from spec_strategies import document
+from spec_strategies import document, without_nulls
 
 from ld_segments_async import DecodeError, RetryPolicy, SegmentBody, SegmentsClient, models
 from ld_segments_async._exchange import Request, Response
+from ld_segments_async._operations import decode
 from ld_segments_async.converter import converter
 from ld_segments_async.testing import FakeLaunchDarkly, Fault
 
@@ -99,21 +100,12 @@ def test_any_spec_valid_document_decodes(name: str, data: st.DataObject) -> None
     body = data.draw(document(name))
     decoded = converter.structure(body, model)
     # Nothing is lost: encoding gives back every field, undeclared ones included.
-    assert _without_nulls(converter.unstructure(decoded)) == _without_nulls(body)
-
-
-def _without_nulls(value: Any) -> Any:
-    # A null optional field and an absent one decode alike (None).
-    if isinstance(value, dict):
-        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_nulls(item) for item in value]
-    return value
+    assert without_nulls(converter.unstructure(decoded)) == without_nulls(body)
 
 
 def _decode(body: bytes, model: type) -> None:
     response = Response(200, {"Content-Type": "application/json"}, body, _REQUEST)  # type: ignore[arg-type]
-    SegmentsClient._decode(response, model)
+    decode(response, model)
 
 
 _REQUEST = Request("GET", "/api/v2/segments/p/e/s", "/api/v2/segments/{p}/{e}/{s}")

@@ -102,11 +102,19 @@ def _check_import(served: ThreadedFake) -> None:
     assert set(Path("customers.csv").read_text().split()) == members
 
 
+def _check_tracing(served: ThreadedFake) -> None:
+    def last_headers() -> dict[str, str]:
+        return dict(served.fake.exchanges[-1].request_headers)
+
+    assert "traceparent" in last_headers(), "the traced call carried its trace context"
+
+
 # What a block did, checked after it ran, by section: add one for a new snippet whose
 # effect can be seen on the fake.
 EFFECTS = {
     "A short tour": _check_tour,
     "Big segments: imports and exports": _check_import,
+    "Tracing": _check_tracing,
 }
 
 
