@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         RedirectError,
         RequestTimeoutError,
         ServerError,
+        SyncIncompleteError,
         TransportError,
         UnauthorizedError,
         UnprocessableEntityError,
@@ -94,6 +95,10 @@ if TYPE_CHECKING:
         UserSegmentRule,
         UserSegments,
     )
+    from .reconcile import (
+        SyncReport,
+        WriteBatch,
+    )
 
 _HOMES = {
     "Clock": "._clock",
@@ -121,6 +126,7 @@ _HOMES = {
     "RedirectError": ".errors",
     "RequestTimeoutError": ".errors",
     "ServerError": ".errors",
+    "SyncIncompleteError": ".errors",
     "TransportError": ".errors",
     "UnauthorizedError": ".errors",
     "UnprocessableEntityError": ".errors",
@@ -159,6 +165,8 @@ _HOMES = {
     "UserSegment": ".models",
     "UserSegmentRule": ".models",
     "UserSegments": ".models",
+    "SyncReport": ".reconcile",
+    "WriteBatch": ".reconcile",
 }
 """Where each public name lives."""
 
@@ -216,6 +224,8 @@ __all__ = [
     "SegmentsClient",
     "SemanticPatch",
     "ServerError",
+    "SyncIncompleteError",
+    "SyncReport",
     "SystemClock",
     "Timeout",
     "TransportError",
@@ -224,6 +234,7 @@ __all__ = [
     "UserSegment",
     "UserSegmentRule",
     "UserSegments",
+    "WriteBatch",
     "__version__",
     "fan_out",
     "resend_guard",
