@@ -13,15 +13,36 @@ from ld_segments_async.errors import (
     TransportError,
 )
 
+from .diff import KeyDiff
 from .plan import Changes, Run, pack
-from .report import SyncReport, WriteBatch
+from .report import SyncMethod, SyncReport, Tally, WriteBatch
 
-__all__ = ["Report", "Send", "apply_in_batches"]
+__all__ = ["Report", "Send", "apply_in_batches", "reporter"]
 
 Send = Callable[[Changes], Awaitable[None]]
 """Sends one request's changes."""
 Report = Callable[..., SyncReport]
 """The sync's report, given what differs from a complete one."""
+
+
+def reporter(diff: KeyDiff, tally: Tally, method: SyncMethod, dry_run: bool) -> Report:
+    """The report of a sync as it stands when called: the difference, and the requests
+    and jobs so far."""
+
+    def report(**done: Any) -> SyncReport:
+        return SyncReport(
+            added=diff.added.count,
+            removed=diff.removed.count,
+            unchanged=diff.unchanged,
+            method=method,
+            dry_run=dry_run,
+            requests=tally.requests,
+            writes=tally.writes,
+            jobs=tuple(tally.jobs),
+            **done,
+        )
+
+    return report
 
 
 async def apply_in_batches(

@@ -30,7 +30,7 @@ from ld_segments_async.errors import ConflictError, ImportIncompleteError, SyncI
 from ld_segments_async.jobs import EXPORT_FAILED, export_done, wait_for_job
 from ld_segments_async.models import Export, Import, SegmentUserList, SegmentUserState, UserSegment
 
-from .apply import Report, apply_in_batches
+from .apply import Report, apply_in_batches, reporter
 from .diff import KeyDiff
 from .plan import Changes, Options, Run, choose, request_count
 from .report import SyncReport, Tally, WriteBatch
@@ -85,18 +85,7 @@ async def sync_big_segment(
         runs = (Run("remove", diff.removed), Run("add", diff.added, add_cost))
         method = choose(options, request_count(runs, options.batch_size), diff.distinct_wanted)
 
-        def report(**done: object) -> SyncReport:
-            return SyncReport(
-                added=diff.added.count,
-                removed=diff.removed.count,
-                unchanged=diff.unchanged,
-                method=method,
-                dry_run=dry_run,
-                requests=tally.requests,
-                writes=tally.writes,
-                jobs=tuple(tally.jobs),
-                **done,  # type: ignore[arg-type]
-            )
+        report = reporter(diff, tally, method, dry_run)
 
         if dry_run or method == "none":
             return report()

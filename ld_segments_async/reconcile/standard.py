@@ -32,7 +32,7 @@ from ld_segments_async.instructions import (
 )
 from ld_segments_async.models import UserSegment
 
-from .apply import apply_in_batches
+from .apply import apply_in_batches, reporter
 from .big import SEGMENT
 from .diff import KeyDiff, KeyList
 from .plan import Changes, Options, Run, choose, request_count
@@ -169,17 +169,7 @@ async def _apply(
 ) -> SyncReport:
     method = choose(options, request_count(runs, options.batch_size), diff.distinct_wanted)
 
-    def report(**done: object) -> SyncReport:
-        return SyncReport(
-            added=diff.added.count,
-            removed=diff.removed.count,
-            unchanged=diff.unchanged,
-            method=method,
-            dry_run=dry_run,
-            requests=tally.requests,
-            writes=tally.writes,
-            **done,  # type: ignore[arg-type]
-        )
+    report = reporter(diff, tally, method, dry_run)
 
     if dry_run or method == "none":
         return report()
