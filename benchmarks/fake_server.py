@@ -1,6 +1,7 @@
 """Run a FakeLaunchDarkly in its own process for benchmarks.
 
     python benchmarks/fake_server.py --segments 10000 --latency 0.02
+    python benchmarks/fake_server.py --big-members 1000000   # "big" holds key-000000000...
 
 prints the fake's URL on the first line of stdout, then serves until killed. Benchmark
 scripts start it with :func:`running_fake`, so that the server's CPU and memory are not
@@ -45,11 +46,21 @@ async def serve(args: argparse.Namespace) -> None:
             for n in range(args.segments):
                 fake.add_segment(PROJECT, environment, f"segment-{n:05d}", name=f"Segment {n}")
             fake.add_segment(
-                PROJECT, environment, "big", unbounded=True, unboundedContextKind="user"
+                PROJECT,
+                environment,
+                "big",
+                unbounded=True,
+                unboundedContextKind="user",
+                included=member_keys(0, args.big_members),
             )
         control = await _control(fake)
         print(fake.url, control, flush=True)
         await asyncio.Event().wait()
+
+
+def member_keys(start: int, stop: int) -> list[str]:
+    """The keys ``--big-members`` seeds (and benchmarks compare with): ``key-000000042``."""
+    return [f"key-{n:09d}" for n in range(start, stop)]
 
 
 async def _control(fake: FakeLaunchDarkly) -> str:
@@ -59,6 +70,7 @@ async def _control(fake: FakeLaunchDarkly) -> str:
         body = {
             "statuses": {str(k): v for k, v in fake.statuses.items()},
             "requests": sum(fake.requests.values()),
+            "routes": dict(fake.requests),
             "max_in_flight": fake.max_in_flight,
         }
         fake.reset_counters()
@@ -86,6 +98,7 @@ def main() -> None:
     parser.add_argument("--latency", type=float, default=0.0)
     parser.add_argument("--rate-limit", type=int, default=0)
     parser.add_argument("--window", type=float, default=10.0)
+    parser.add_argument("--big-members", type=int, default=0)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve(parser.parse_args()))
 

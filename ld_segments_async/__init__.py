@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         RedirectError,
         RequestTimeoutError,
         ServerError,
+        SyncIncompleteError,
         TransportError,
         UnauthorizedError,
         UnprocessableEntityError,
@@ -103,6 +104,10 @@ if TYPE_CHECKING:
         UserSegmentRule,
         UserSegments,
     )
+    from .reconcile import (
+        SyncReport,
+        WriteBatch,
+    )
 
 _HOMES = {
     "Clock": "._clock",
@@ -133,6 +138,7 @@ _HOMES = {
     "RedirectError": ".errors",
     "RequestTimeoutError": ".errors",
     "ServerError": ".errors",
+    "SyncIncompleteError": ".errors",
     "TransportError": ".errors",
     "UnauthorizedError": ".errors",
     "UnprocessableEntityError": ".errors",
@@ -173,6 +179,8 @@ _HOMES = {
     "UserSegment": ".models",
     "UserSegmentRule": ".models",
     "UserSegments": ".models",
+    "SyncReport": ".reconcile",
+    "WriteBatch": ".reconcile",
 }
 """Where each public name lives."""
 
@@ -235,6 +243,8 @@ __all__ = [
     "SegmentsClient",
     "SemanticPatch",
     "ServerError",
+    "SyncIncompleteError",
+    "SyncReport",
     "SystemClock",
     "Timeout",
     "TransportError",
@@ -243,6 +253,7 @@ __all__ = [
     "UserSegment",
     "UserSegmentRule",
     "UserSegments",
+    "WriteBatch",
     "__version__",
     "fan_out",
     "resend_guard",

@@ -34,6 +34,7 @@ __all__ = [
     "CsvFile",
     "ImportFile",
     "check_file",
+    "key_batches",
     "multipart_body",
     "open_csv",
     "prepare_files",
@@ -73,11 +74,29 @@ class CsvFile(AbstractContextManager["CsvFile"]):
         while chunk := await asyncio.to_thread(self._buffer.read, _CHUNK):
             yield chunk
 
+    async def read_keys(self) -> AsyncIterator[str]:
+        """The file's keys, read back (as they were before they were written)."""
+        self._buffer.seek(0)
+        rest = b""
+        while chunk := await asyncio.to_thread(self._buffer.read, _CHUNK):
+            whole, _, rest = (rest + chunk).rpartition(b"\n")  # every line ends in one
+            if whole:
+                text = whole.decode()
+                lines = text.split("\n")
+                for line in map(_unquoted, lines) if '"' in text else lines:
+                    yield line
+
     def close(self) -> None:
         self._buffer.close()
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _unquoted(line: str) -> str:
+    if line.startswith('"'):
+        return line[1:-1].replace('""', '"')
+    return line
 
 
 def _too_big(size: int) -> ValueError:
@@ -86,8 +105,13 @@ def _too_big(size: int) -> ValueError:
     )
 
 
-def _csv_line(item: object) -> str:
-    """One checked key as a CSV line (quoted when it holds a comma or a quote)."""
+def _checked_key(item: object) -> str:
+    """A key as LaunchDarkly will store it.
+
+    Raises:
+        TypeError: not a ``str``.
+        ValueError: empty, blank, or holding a line break.
+    """
     if not isinstance(item, str):
         raise TypeError(f"import keys must be str, got {type(item).__name__}: {item!r}")
     key = item.rstrip("\r\n")  # lines read from a text file keep their line ending
@@ -95,37 +119,52 @@ def _csv_line(item: object) -> str:
         raise ValueError(f"import keys must not be empty or blank: {key!r}")
     if "\n" in key or "\r" in key:
         raise ValueError(f"import keys must not contain line breaks: {key!r}")
+    return key
+
+
+def _quoted(key: str) -> str:
     if "," in key or '"' in key:
         # RFC 4180 quoting keeps the key whole in the first column.
-        key = '"' + key.replace('"', '""') + '"'
-    return key + "\n"
+        return '"' + key.replace('"', '""') + '"'
+    return key
+
+
+def _csv_line(item: object) -> str:
+    """One checked key as a CSV line (quoted when it holds a comma or a quote)."""
+    return _quoted(_checked_key(item)) + "\n"
 
 
 Batch = tuple[bytes, int]
 """CSV lines (each ending in a newline) and how many there are."""
 
 
-async def _key_batches(
-    keys: Iterable[str] | AsyncIterable[str],
-) -> AsyncGenerator[Batch, None]:
-    """Keys given one by one, checked and encoded a batch at a time. The caller's
-    iterable runs on the event loop, which gets a turn between batches."""
-    lines: list[str] = []
+def _encoded(keys: list[str]) -> Batch:
+    """Checked keys as CSV lines."""
+    text = "\n".join(keys) + "\n"
+    if "," in text or '"' in text:  # rare: quote the keys that need it
+        text = "".join([_quoted(key) + "\n" for key in keys])
+    return text.encode(), len(keys)
+
+
+async def _given_keys(keys: Iterable[str] | AsyncIterable[str]) -> AsyncGenerator[list[str], None]:
+    """Keys given one by one, checked a batch at a time. The caller's iterable runs on
+    the event loop, which gets a turn between batches."""
+    batch: list[str] = []
     if isinstance(keys, AsyncIterable):
         async for key in keys:
-            lines.append(_csv_line(key))
-            if len(lines) == _BATCH:
-                yield "".join(lines).encode(), len(lines)
-                lines = []
+            batch.append(_checked_key(key))
+            if len(batch) == _BATCH:
+                yield batch
+                batch = []
     else:
         for key in keys:
-            lines.append(_csv_line(key))
-            if len(lines) == _BATCH:
-                yield "".join(lines).encode(), len(lines)
-                lines = []
+            batch.append(_checked_key(key))
+            if len(batch) == _BATCH:
+                yield batch
+                batch = []
                 await asyncio.sleep(0)
-    if lines:
-        yield "".join(lines).encode(), len(lines)
+    if batch:
+        yield batch
 
 
 class _CsvKeys:
@@ -141,7 +180,7 @@ class _CsvKeys:
         self._rows = csv.reader(text)  # \n, \r\n and \r all end a row
         self._line = 1  # where the row being read starts
 
-    def batch(self) -> Batch:
+    def batch(self) -> list[str]:
         lines: list[str] = []
         try:
             while len(lines) < _CSV_BATCH:
@@ -156,22 +195,22 @@ class _CsvKeys:
                     raise ValueError("no key in the first column")
                 if not key.isascii():
                     key.encode()  # raises on what was not UTF-8
-                lines.append(_csv_line(key))
+                lines.append(_checked_key(key))
         except UnicodeEncodeError:
             raise ValueError(f"{self._name}, line {self._line}: not UTF-8") from None
         except (ValueError, csv.Error) as error:
             raise ValueError(f"{self._name}, line {self._line}: {error}") from None
-        return "".join(lines).encode(), len(lines)
+        return lines
 
     def close(self) -> None:
         self._handle.close()
 
 
-async def _csv_batches(opener: Callable[[], IO[bytes]], name: str) -> AsyncGenerator[Batch, None]:
+async def _csv_keys(opener: Callable[[], IO[bytes]], name: str) -> AsyncGenerator[list[str], None]:
     handle = await asyncio.to_thread(opener)
     reader = _CsvKeys(handle, name)
     try:
-        while (batch := await asyncio.to_thread(reader.batch))[1]:
+        while batch := await asyncio.to_thread(reader.batch):
             yield batch
     finally:
         reader.close()
@@ -252,19 +291,40 @@ def check_file(file: object) -> None:
         )
 
 
-def _batches(file: ImportFile) -> AsyncGenerator[Batch, None]:
+def key_batches(file: ImportFile) -> AsyncGenerator[list[str], None]:
+    """Every key of ``file``, checked as an import checks it, a batch at a time: the
+    first column of a CSV (path or bytes), or the keys of an (async) iterable.
+
+    Raises:
+        TypeError: an unsupported input type (at once), or a key that is not ``str``.
+        ValueError: a bad key, with where it is.
+        OSError: the file cannot be read.
+    """
     if isinstance(file, (str, os.PathLike)):
         path = os.fspath(file)
-        return _csv_batches(lambda: open(path, "rb"), path)
+        return _csv_keys(lambda: open(path, "rb"), path)
     if isinstance(file, (bytes, bytearray, memoryview)):
         data = bytes(file)
-        return _csv_batches(lambda: io.BytesIO(data), "the CSV")
+        return _csv_keys(lambda: io.BytesIO(data), "the CSV")
     if isinstance(file, (Iterable, AsyncIterable)):
-        return _key_batches(cast("Iterable[str] | AsyncIterable[str]", file))
+        return _given_keys(cast("Iterable[str] | AsyncIterable[str]", file))
     raise TypeError(
         "file must be a path, bytes, or an iterable or async iterable of keys; "
         f"got {type(file).__name__}"
     )
+
+
+def _batches(file: ImportFile) -> AsyncGenerator[Batch, None]:
+    keys = key_batches(file)  # a bad input type fails here, at once
+
+    async def encoded() -> AsyncGenerator[Batch, None]:
+        try:
+            async for batch in keys:
+                yield _encoded(batch)
+        finally:
+            await keys.aclose()
+
+    return encoded()
 
 
 async def prepare_files(file: ImportFile) -> list[CsvFile]:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import aiohttp
 
-from . import _arguments
+from . import _arguments, reconcile
 from . import _operations as ops
 from ._big_segment_jobs import BigSegmentJobs, Mode
 from ._bodies import ExpiringTargetsPatch, ExpiringUserTargetsPatch, SegmentPatch
@@ -28,6 +28,7 @@ from ._upload import ImportFile, open_csv
 from ._walks import Walks
 from .config import DEFAULT_API_VERSION, DEFAULT_BASE_URL, ClientConfig, RetryPolicy, Timeout
 from .filters import Filter, Sort
+from .jobs import PollSchedule
 from .models import (
     BigSegmentTarget,
     ContextInstance,
@@ -509,3 +510,128 @@ class SegmentsClient(Walks, BigSegmentJobs):
         _deprecated("patch_expiring_user_targets_for_segment", "patch_expiring_targets_for_segment")
         keys = (project_key, environment_key, segment_key)
         return await self._perform(ops.patch_expiring_user_targets(keys, patch, raise_on_partial))
+
+    # -- reconciling membership ----------------------------------------------
+
+    async def sync_big_segment(
+        self,
+        project_key: str,
+        environment_key: str,
+        segment_key: str,
+        keys: ImportFile,
+        *,
+        dry_run: bool = False,
+        method: str = "auto",
+        batch_size: int = reconcile.DEFAULT_BATCH_SIZE,
+        max_target_requests: int = reconcile.DEFAULT_MAX_TARGET_REQUESTS,
+        allow_empty: bool = False,
+        timeout: float | None = 3600,
+        poll: PollSchedule | float | None = None,
+    ) -> reconcile.SyncReport:
+        """Make a big segment's included keys exactly ``keys``, changing only what differs.
+
+        Every key is read and checked first (as :meth:`import_big_segment` checks them),
+        so a bad key fails with nothing sent. Then the segment is read, its members
+        listed through an export, and the two compared in flat memory (spread over
+        partitions spooled to disk). The difference is applied with targeted updates
+        (:meth:`update_big_segment_context_targets`, at most ``batch_size`` target
+        operations each) while they take at most ``max_target_requests`` requests, else
+        with one ``replace`` import of every key wanted (split over the per-file limits).
+        A second sync with the same keys sends no write (``method == "none"``)::
+
+            report = await ld.sync_big_segment("proj", "production", "customers", "keys.csv")
+            await ld.sync_big_segment("proj", "staging", "customers",
+                                      ld.iter_big_segment_keys("proj", "production", "customers"))
+
+        The members are the *included* keys, as the export lists them. Excluded keys are
+        left alone, except that a key added also leaves the excluded list (only when the
+        segment excludes any: it costs one more operation), as an import would take it off.
+
+        Args:
+            keys: what :meth:`import_big_segment` takes (a CSV path, CSV bytes, an
+                iterable or async iterable of keys); repeats count once.
+            dry_run: compute the report and write nothing (the reads, export job
+                included, still happen).
+            method: ``"auto"`` (the rule above), ``"targets"`` or ``"import"``.
+            batch_size: target operations per targeted update (1,500).
+            max_target_requests: the most targeted updates ``"auto"`` sends (100).
+            allow_empty: let an empty ``keys`` remove every member (else a ``ValueError``).
+            timeout: seconds for the export to be ready, and for the import.
+            poll: the polling schedule of those jobs, or the first wait in seconds.
+
+        Returns:
+            A :class:`SyncReport`: the keys added, removed and unchanged, the method, the
+            requests and writes sent, the job ids.
+
+        Raises:
+            ValueError, TypeError: bad keys or options, an empty list without
+                ``allow_empty``, a standard or synced segment (nothing was written).
+            ConflictError: an import is running on the segment (nothing was written), or
+                on another segment of the environment when the sync's import starts.
+            SyncIncompleteError: a failure once the segment may have changed; its
+                ``report`` says which requests (or import files) were applied.
+        """
+        return await reconcile.sync_big_segment(
+            self,
+            project_key,
+            environment_key,
+            segment_key,
+            keys,
+            dry_run=dry_run,
+            method=method,
+            batch_size=batch_size,
+            max_target_requests=max_target_requests,
+            allow_empty=allow_empty,
+            timeout=timeout,
+            poll=poll,
+            clock=self._transport.clock,
+        )
+
+    async def sync_segment_targets(
+        self,
+        project_key: str,
+        environment_key: str,
+        segment_key: str,
+        keys: ImportFile,
+        *,
+        context_kind: str = "user",
+        excluded: bool = False,
+        dry_run: bool = False,
+        batch_size: int = reconcile.DEFAULT_BATCH_SIZE,
+        allow_empty: bool = False,
+    ) -> reconcile.SyncReport:
+        """Make a standard segment's included (or ``excluded``) targets of one context
+        kind exactly ``keys``, with semantic patches of at most ``batch_size`` (at most
+        LaunchDarkly's 1,500) target operations.
+
+        The targets of ``context_kind`` are those of ``includedContexts`` (and for
+        ``user``, of the legacy ``included`` list too); each is removed from the list
+        that holds it. A key added that the other list holds leaves it (LaunchDarkly
+        refuses a key both included and excluded). Rules and other kinds' targets are
+        left alone. Bad keys fail before anything is sent; a second sync sends no write.
+
+        Args:
+            keys: what :meth:`import_big_segment` takes.
+            context_kind: the kind of the targets synced.
+            excluded: sync the excluded targets instead of the included ones.
+            dry_run: read the segment, compute the report, write nothing.
+            allow_empty: let an empty ``keys`` remove every target of the kind.
+
+        Raises:
+            ValueError, TypeError: bad keys or options, an empty list without
+                ``allow_empty``, a big segment (nothing was written).
+            SyncIncompleteError: a failure once the segment may have changed; its
+                ``report`` says which patches were applied.
+        """
+        return await reconcile.sync_segment_targets(
+            self,
+            project_key,
+            environment_key,
+            segment_key,
+            keys,
+            context_kind=context_kind,
+            excluded=excluded,
+            dry_run=dry_run,
+            batch_size=batch_size,
+            allow_empty=allow_empty,
+        )

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from ._imports import ImportPart
     from .models import Export, Import
+    from .reconcile import SyncReport
 
 __all__ = [
     "ApiError",
@@ -32,6 +33,7 @@ __all__ = [
     "RedirectError",
     "RequestTimeoutError",
     "ServerError",
+    "SyncIncompleteError",
     "TransportError",
     "UnauthorizedError",
     "UnprocessableEntityError",
@@ -422,3 +424,53 @@ def _describe_import(parts: Sequence[ImportPart], error: BaseException) -> str:
         for part in parts
     )
     return f"big segment import incomplete: {files}; because: {error}"
+
+
+class SyncIncompleteError(_PicklableByState, LaunchDarklyError):
+    """``sync_big_segment`` or ``sync_segment_targets`` failed once it may have changed
+    the segment: ``report`` says exactly what was applied.
+
+    When nothing can have changed (the first write refused, or never sent) the plain
+    error is raised instead; running the same sync again finishes the work either way.
+
+    Attributes:
+        report: the :class:`~ld_segments_async.SyncReport` (``complete`` false): the
+            difference found, and per request its ``batches`` (``state`` ``"applied"``,
+            ``"refused"``, ``"unknown"``, ``"not_sent"``) or the ``import_parts`` of its
+            replace import.
+        error: what stopped the sync (also ``__cause__``).
+    """
+
+    def __init__(self, report: SyncReport, error: BaseException) -> None:
+        self.report = report
+        self.error = error
+        Exception.__init__(self, _describe_sync(report, error))
+
+
+def _describe_sync(report: SyncReport, error: BaseException) -> str:
+    if report.method == "import":
+        return f"segment sync incomplete, by a replace import: {error}"
+    states: dict[str, list[int]] = {}
+    for batch in report.batches:
+        states.setdefault(batch.state, []).append(batch.index + 1)
+    told = "; ".join(
+        f"{_requests(numbers)} {_PART_STATES.get(state, state)}"
+        for state, numbers in states.items()
+    )
+    return (
+        f"segment sync incomplete: {told} (applied: added {report.applied_added:,} of "
+        f"{report.added:,}, removed {report.applied_removed:,} of {report.removed:,}); "
+        f"the rest not sent; because: {error}"
+    )
+
+
+def _requests(numbers: list[int]) -> str:
+    """``request 4``, ``requests 1-3, 5``."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and spans[-1][1] == number - 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    text = ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in spans)
+    return f"request{'s' if len(numbers) > 1 else ''} {text}"

@@ -97,7 +97,7 @@ def test_help_of_every_command_is_accurate(capsys: pytest.CaptureFixture[str]) -
     commands = _commands()
     assert set(commands) == {
         *("list", "get", "create", "delete", "patch", "copy", "import", "export"),
-        *("status", "members", "fake", "demo"),
+        *("status", "sync", "members", "fake", "demo"),
     }
     table = "".join(f"  {code:<4} {meaning}\n" for code, meaning in EXIT_CODES)
     for name, command in commands.items():

@@ -109,12 +109,22 @@ def _check_tracing(served: ThreadedFake) -> None:
     assert "traceparent" in last_headers(), "the traced call carried its trace context"
 
 
+def _check_sync(served: ThreadedFake) -> None:
+    for env in ("production", "staging"):
+        members = served.call(served.fake.big_segment_members, "proj", env, "customers")
+        assert members == {"ada", "grace", "katherine"}, env
+    vip = served.call(served.fake.segment, "proj", "production", "vip")
+    assert vip is not None
+    assert vip["includedContexts"] == [{"contextKind": "org", "values": ["acme"]}]
+
+
 # What a block did, checked after it ran, by section: add one for a new snippet whose
 # effect can be seen on the fake.
 EFFECTS = {
     "A short tour": _check_tour,
     "Big segments: imports and exports": _check_import,
     "Tracing": _check_tracing,
+    "Reconciling membership: a segment made exactly a list": _check_sync,
 }
 
 
@@ -220,6 +230,18 @@ def test_cli_examples_did_what_they_say(readme_cli: dict[int, Ran]) -> None:
     assert imported.err.count(": ok - import complete: 2 key(s)") == 4, imported
     status = result("ld-segments status")
     assert re.search(r"staging/customers: import \S{20,}: complete", status.out), status
+
+    preview = result("ld-segments sync -p proj --all-envs customers --file keys.csv --dry-run")
+    assert preview.out.splitlines() == [
+        "production: in sync: 3 key(s), nothing to change",
+        "staging: in sync: 3 key(s), nothing to change",
+        "qa: would add 1, remove 0, keep 2 (targeted updates; dry run)",
+        "dev: would add 1, remove 0, keep 2 (targeted updates; dry run)",
+    ], preview
+    synced = result("ld-segments sync -p proj -e qa -e dev customers --file keys.csv")
+    assert synced.out.count("added 1, removed 0, unchanged 2 (targets: 1 write") == 2, synced
+    copied = result("ld-segments sync -p proj --all-envs customers --from-env production")
+    assert copied.out.count("in sync: 3 key(s), nothing to change") == 3, copied
 
     demo = result("ld-segments demo")
     for expected in (

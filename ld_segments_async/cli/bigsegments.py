@@ -25,7 +25,7 @@ from .ledger import ExportLedger, ImportLedger
 from .output import Output
 from .paths import export_paths
 
-__all__ = ["export", "import_keys", "record", "status"]
+__all__ = ["export", "import_keys", "poll_of", "record", "status"]
 
 
 def record(env: str, model: Any) -> dict[str, Any]:
@@ -33,7 +33,8 @@ def record(env: str, model: Any) -> dict[str, Any]:
     return {"environment": env, **converter.unstructure(model)}
 
 
-def _poll(args: argparse.Namespace) -> PollSchedule:
+def poll_of(args: argparse.Namespace) -> PollSchedule:
+    """The polling schedule of ``--poll``."""
     return PollSchedule(first=args.poll, cap=max(args.poll, 30.0))
 
 
@@ -67,7 +68,7 @@ async def export(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> i
                 args.segment,
                 export_id,
                 timeout=args.timeout,
-                poll=_poll(args),
+                poll=poll_of(args),
                 on_progress=ledger.seen,
             )
             path = await ld.download_big_segment_export(job, paths[env])
@@ -105,7 +106,7 @@ async def import_keys(ld: SegmentsClient, args: argparse.Namespace, out: Output)
                     keys.path,
                     mode=args.mode,
                     timeout=args.timeout,
-                    poll=_poll(args),
+                    poll=poll_of(args),
                     on_progress=progress,
                 )
             except BaseException as error:  # said, then raised on
@@ -147,7 +148,7 @@ async def status(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> i
                 *keys,
                 args.import_id,
                 timeout=args.timeout,
-                poll=_poll(args),
+                poll=poll_of(args),
                 on_progress=progress,
                 wait_for_approval=True,
             )
@@ -155,7 +156,11 @@ async def status(ld: SegmentsClient, args: argparse.Namespace, out: Output) -> i
             job = await ld.get_big_segment_import(*keys, args.import_id)
         elif args.wait:
             job = await ld.wait_for_big_segment_export(
-                *keys, args.export_id, timeout=args.timeout, poll=_poll(args), on_progress=progress
+                *keys,
+                args.export_id,
+                timeout=args.timeout,
+                poll=poll_of(args),
+                on_progress=progress,
             )
         else:
             job = await ld.get_big_segment_export(*keys, args.export_id)

@@ -20,6 +20,7 @@ from .environments import each_environment, environments, natural
 from .exits import OK, UsageError
 from .output import Output
 from .query import parse_filter, parse_sort
+from .sync import sync_members
 
 __all__ = ["run"]
 
@@ -274,5 +275,6 @@ COMMANDS: dict[str, Command] = {
     "export": export,
     "import": import_keys,
     "status": status,
+    "sync": sync_members,
     "members": _members,
 }

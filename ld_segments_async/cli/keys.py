@@ -52,11 +52,12 @@ def _source(name: str) -> IO[str]:
         raise UsageError(f"--file {name}: {error.strerror or error}") from None
 
 
-def read_keys(name: str, folder: Path, *, skip_header: bool) -> KeyFile:
+def read_keys(name: str, folder: Path, *, skip_header: bool, allow_empty: bool = False) -> KeyFile:
     """Read the keys of ``name`` (a path, or ``-`` for stdin) into a CSV in ``folder``.
 
     Raises:
-        UsageError: no such file, not UTF-8, a key with a line break, or no keys.
+        UsageError: no such file, not UTF-8, a key with a line break, or no keys (unless
+            ``allow_empty``).
     """
     shown = "stdin" if name == "-" else name
     clean = folder / "keys.csv"
@@ -92,7 +93,7 @@ def read_keys(name: str, folder: Path, *, skip_header: bool) -> KeyFile:
     finally:
         if source is not sys.stdin:
             source.close()
-    if not count:
+    if not count and not allow_empty:
         raise UsageError(f"{shown}: no keys to import")
     notes = []
     if first is not None and not skip_header and first.strip().lower() in _HEADER_WORDS:

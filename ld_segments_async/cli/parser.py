@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Callable
 
 from ld_segments_async._version import __version__
 
 from .exits import exit_code_help
 
-__all__ = ["DEFAULT_PROJECT", "build_parser"]
+__all__ = ["DEFAULT_PROJECT", "MAX_TARGET_OPERATIONS", "build_parser"]
 
 DEFAULT_PROJECT = "proj"
 """The project ``ld-segments fake`` seeds unless told otherwise (the README's)."""
@@ -23,11 +24,16 @@ examples:
   ld-segments copy -p proj --from production --to staging --to qa --dry-run
   ld-segments import -p proj -e production customers --file keys.csv --mode replace
   ld-segments export -p proj --all-envs customers --out exports/
+  ld-segments sync -p proj --all-envs customers --from-env production --dry-run
 
 The API key comes from LD_API_KEY (never from an argument: command lines end up in
 shell histories and process lists); the API host from --base-url or LD_BASE_URL; the
 project from -p/--project or LD_PROJECT.
 """
+
+MAX_TARGET_OPERATIONS = 1500
+"""LaunchDarkly's limit of target operations per request (as in
+:mod:`ld_segments_async.instructions`, which is not imported here: ``--help`` stays fast)."""
 
 KEY_FILE = (
     "a CSV file, or - for stdin: the key is the first column of each line (other columns "
@@ -58,6 +64,26 @@ def positive(text: str) -> int:
     value = _whole(text, "a whole number")
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def at_most(largest: int) -> Callable[[str], int]:
+    """A whole number from 1 to ``largest``."""
+
+    def parse(text: str) -> int:
+        value = positive(text)
+        if value > largest:
+            raise argparse.ArgumentTypeError(f"must be at most {largest}, got {value}")
+        return value
+
+    return parse
+
+
+def non_negative(text: str) -> int:
+    """A whole number, at least 0."""
+    value = _whole(text, "a whole number")
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be at least 0, got {value}")
     return value
 
 
@@ -224,6 +250,62 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print each environment's import as a JSON line"
     )
     _waiting(imported)
+
+    sync = command(
+        "sync",
+        "make a segment's members exactly a list of keys, in each environment: only what "
+        "differs is sent, so a second run sends nothing",
+    )
+    sync.add_argument("segment", help="the segment key (big or standard)")
+    source = sync.add_mutually_exclusive_group(required=True)
+    source.add_argument("--file", help=KEY_FILE)
+    source.add_argument(
+        "--from-env",
+        metavar="ENV",
+        help="the members of the same segment in this environment (read once)",
+    )
+    sync.add_argument(
+        "--skip-header", action="store_true", help="the first line of --file is a header: skip it"
+    )
+    sync.add_argument(
+        "--dry-run", action="store_true", help="print what would change, change nothing"
+    )
+    sync.add_argument(
+        "--allow-empty", action="store_true", help="let an empty list remove every member"
+    )
+    sync.add_argument(
+        "--kind", default="user", help="standard segments: the targets' context kind (user)"
+    )
+    sync.add_argument(
+        "--excluded",
+        action="store_true",
+        help="standard segments: sync the excluded targets, not the included ones",
+    )
+    sync.add_argument(
+        "--method",
+        choices=("auto", "targets", "import"),
+        default="auto",
+        help="big segments: targeted updates, one replace import, or auto: targeted updates "
+        "while they take at most --max-target-requests requests (auto)",
+    )
+    sync.add_argument(
+        "--batch-size",
+        type=at_most(MAX_TARGET_OPERATIONS),
+        default=MAX_TARGET_OPERATIONS,
+        help=f"target operations per request, at most {MAX_TARGET_OPERATIONS} "
+        f"({MAX_TARGET_OPERATIONS})",
+    )
+    sync.add_argument(
+        "--max-target-requests",
+        type=non_negative,
+        default=100,
+        metavar="N",
+        help="big segments: the most targeted updates --method auto sends (100)",
+    )
+    sync.add_argument(
+        "--json", action="store_true", help="print each environment's report as a JSON line"
+    )
+    _waiting(sync)
 
     status = command(
         "status",

@@ -157,3 +157,14 @@ async def test_million_key_export_streams(fake: FakeLaunchDarkly, api: Api) -> N
     body = b"".join(chunks)
     assert len(body) == job["sizeBytes"]
     assert set(body.decode().splitlines()) == set(keys)
+
+
+async def test_an_export_lists_the_included_keys_as_they_are(
+    big: FakeLaunchDarkly, api: Api
+) -> None:
+    """What a sync reads: the members after every targeted update, never the excluded."""
+    state = {"included": {"add": ["new"], "remove": ["a"]}, "excluded": {"add": ["gone"]}}
+    assert (await api.post(f"{BIG}/contexts", state)).status == 204
+    download = await api.get(file_link(await finished_export(api)))
+    assert parse_csv(download.body) == {*MEMBERS[1:], "new"}
+    assert big.big_segment_members("default", "production", "big", "excluded") == {"gone"}
