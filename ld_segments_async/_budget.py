@@ -40,8 +40,6 @@ _MAX_PROBES = 64
 _EVIDENCE = 8
 """The fewest requests counted that say what part of a window was this client's."""
 _LEAST_PART = 0.02
-_GROWTH = 4
-"""A window may grant at most this many times the last one: a larger count is bogus."""
 _EPSILON = 1e-9
 
 
@@ -277,8 +275,6 @@ class Budget:
         return "same"
 
     def _open(self, remaining: int, reset: float | None, order: int, after: int, at: float) -> None:
-        if self.capacity and remaining + 1 > _GROWTH * self.capacity:
-            remaining = _GROWTH * self.capacity - 1  # a bogus count, or a budget grown: step up
         self._measure_part()
         self.prior_part = self.part
         self.seen = True

@@ -43,14 +43,12 @@ _PLAUSIBLE_SKEW = 12 * 3600.0
 def _spent_budgets(
     account: Budget, route: Budget, account_left: int | None, route_left: int | None
 ) -> tuple[Budget, ...]:
-    """The budgets a 429 says are spent: those counted down to zero; if none is, the
-    route's when it has a count (the narrower one), else the account's."""
-    zero = tuple(
+    """The budgets a 429 says are spent: those counted down to zero. None if the counts
+    say budget is left: the refusal came from another limit (LaunchDarkly's IP-based one,
+    which says how long in ``Retry-After``)."""
+    return tuple(
         budget for budget, left in ((account, account_left), (route, route_left)) if left == 0
     )
-    if zero:
-        return zero
-    return (route,) if route_left is not None else (account,)
 
 
 class Ticket:
@@ -244,9 +242,14 @@ class Governor:
 
     # -- learning ------------------------------------------------------------
 
-    def release(self, ticket: Ticket, news: RateLimitNews | None, status: int | None) -> None:
+    def release(self, ticket: Ticket, news: RateLimitNews | None, status: int | None) -> bool:
         """Take the answer to ``ticket``'s request in: its rate-limit headers (``news``)
-        and status, or ``status=None`` when no answer came (the request failed)."""
+        and status, or ``status=None`` when no answer came (the request failed).
+
+        Returns whether a 429 named a budget it spent: if not (no rate-limit headers, or
+        counts that say budget is left: LaunchDarkly's IP-based limit), the caller
+        decides how long to hold the client (:meth:`pause`).
+        """
         now = self.clock.monotonic()
         if ticket.startup:
             if status is None:
@@ -261,12 +264,14 @@ class Governor:
                 budget.probe.lost()
             else:
                 budget.probe.answered(now)
+        named = False
         if news is not None:
-            self._learn(ticket, news, status, now)
+            named = self._learn(ticket, news, status, now)
         if self._waiting:
             self._dispatch()
+        return named
 
-    def _learn(self, ticket: Ticket, news: RateLimitNews, status: int | None, now: float) -> None:
+    def _learn(self, ticket: Ticket, news: RateLimitNews, status: int | None, now: float) -> bool:
         sent = ticket.sent_at
         if news.date is not None and abs(news.date - self.clock.time()) < _PLAUSIBLE_SKEW:
             self.server.saw_date(news.date, sent, now)
@@ -299,6 +304,7 @@ class Governor:
                 budget.end_limit = max(budget.end_limit, now + self.max_window)  # not rolled yet
             if status == 429 and budget in spent:
                 budget.spent()
+        return status == 429 and bool(spent)
 
     def pause(self, seconds: float) -> None:
         """Hold every request of the client for ``seconds`` (a 429 that names no budget)."""

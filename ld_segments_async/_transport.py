@@ -129,7 +129,7 @@ class _Turn:
     """A concurrency slot and (if ``governed``) a claim on the rate-limit budgets for one
     attempt; the governor hears the answer when the turn ends, whatever happened."""
 
-    __slots__ = ("call", "governed", "governor", "news", "slots", "status", "ticket")
+    __slots__ = ("call", "governed", "governor", "named", "news", "slots", "status", "ticket")
 
     def __init__(
         self,
@@ -145,6 +145,8 @@ class _Turn:
         self.ticket: Ticket | None = None
         self.news: RateLimitNews | None = None
         self.status: int | None = None
+        self.named = False
+        """A 429 named the budget it spent (the governor holds that budget)."""
 
     async def __aenter__(self) -> _Turn:
         # The rate-limit turn first, then the slot: a call waiting for a spent route must
@@ -187,7 +189,7 @@ class _Turn:
     async def __aexit__(self, *exc_info: object) -> None:
         try:
             if self.ticket is not None:
-                self.governor.release(self.ticket, self.news, self.status)
+                self.named = self.governor.release(self.ticket, self.news, self.status)
         finally:
             if self.slots is not None:
                 self.slots.release()
@@ -420,7 +422,7 @@ class Transport:
             return response
         error = error_of(request, response, call.retry, self.clock.time())
         assert error is not None
-        if isinstance(error, RateLimitedError) and turn.news is None:
+        if isinstance(error, RateLimitedError) and not turn.named:
             # A 429 naming no budget (LaunchDarkly's IP-based limit): hold everything, for
             # as long as it asks if the retry policy would honour that; a longer wait
             # fails this call at once and holds the others no longer than a backoff.

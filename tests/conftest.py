@@ -10,9 +10,11 @@ Every test that uses ``fake`` also gets, at teardown:
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from settings import API_KEY, ENV, FAST_RETRY, PROJECT
 from spec_contract import check_exchanges
 from strict_decoding import check_strict_decoding
@@ -22,6 +24,12 @@ from ld_segments_async.converter import make_converter
 from ld_segments_async.testing import FakeLaunchDarkly
 
 strict_converter = make_converter(strict=True)
+
+# The same examples on every run, so a red run is one anyone can reproduce; set
+# HYPOTHESIS_PROFILE=explore to search afresh.
+hypothesis_settings.register_profile("repeatable", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
 
 
 class _Capture(logging.Handler):

@@ -68,6 +68,27 @@ async def test_one_429_pauses_every_request_of_the_client(
     assert fake.statuses[429] == 1
 
 
+async def test_a_429_with_budget_left_pauses_for_its_retry_after(
+    client: SegmentsClient, fake: FakeLaunchDarkly
+) -> None:
+    """Counts that say budget is left on a 429 mean another limit refused (LaunchDarkly's
+    IP-based one): the client holds for the ``Retry-After`` it names, not to the reset."""
+    fake.add_segment(PROJECT, ENV, "s")
+    await client.get_segments(PROJECT, ENV)  # the budget is known: no probing
+    reset_ms = str(int((time.time() + 8) * 1000))
+    headers = {"Retry-After": "1", "X-Ratelimit-Global-Remaining": "900"}
+    headers["X-Ratelimit-Reset"] = reset_ms
+    fake.inject(Fault.status(429, headers=headers), route=GET_SEGMENT)
+    with pytest.raises(RateLimitedError):
+        await client.with_options(retry=RetryPolicy.disabled()).get_segment(PROJECT, ENV, "s")
+
+    started = time.monotonic()
+    await client.get_segments(PROJECT, ENV)
+    held = time.monotonic() - started
+
+    assert 0.9 <= held < 5  # not the 8 s to the window's reset
+
+
 async def test_route_budgets_are_separate(fake: FakeLaunchDarkly) -> None:
     fake.add_segment(PROJECT, ENV, "s")
     fake.rate_limit = RateLimit(requests=1000, window=1.0, route_requests=2)
@@ -98,7 +119,7 @@ async def test_without_headers_it_falls_back_to_backoff(fake: FakeLaunchDarkly) 
 async def test_a_wide_fan_out_opens_with_one_request(fake: FakeLaunchDarkly) -> None:
     """Until the first answer tells the budget, nothing else is sent."""
     fake.add_segment(PROJECT, ENV, "s")
-    fake.rate_limit = RateLimit(requests=10, window=5.0)
+    fake.rate_limit = RateLimit(requests=10, window=1.0)
     async with SegmentsClient(
         API_KEY, base_url=fake.url, retry=PATIENT, rate_limit_reserve=0
     ) as ld:

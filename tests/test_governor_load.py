@@ -180,8 +180,9 @@ def test_a_cancelled_wait_keeps_no_place_and_no_claim() -> None:
         {"X-Ratelimit-Reset": "99999999999999"},
         {"X-Ratelimit-Global-Remaining": "999999999"},
         {"Date": "Thu, 01 Jan 1970 00:00:00 GMT"},
+        {"X-Ratelimit-Global-Remaining": "0"},
     ],
-    ids=["far-reset", "count-too-long", "date-1970"],
+    ids=["far-reset", "count-too-long", "date-1970", "count-zero"],
 )
 def test_one_bogus_answer_does_not_poison_the_client(garbage: dict[str, str]) -> None:
     server = WindowServer(budget=100, window=1.0, latency=0.01, garbage_first=garbage)

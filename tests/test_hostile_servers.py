@@ -107,6 +107,7 @@ async def test_compressed_answers_within_the_limit_decode() -> None:
 @pytest.mark.parametrize(
     ("encoding", "body"),
     [("br", b"\x1b\x00"), ("gzip", b"not gzip at all"), ("gzip", gzip.compress(b"{}")[:-8])],
+    ids=["unknown", "not-gzip", "gzip-cut-short"],
 )
 async def test_unknown_or_corrupt_encodings_are_decode_errors(encoding: str, body: bytes) -> None:
     async def answer(request: web.Request) -> web.Response:

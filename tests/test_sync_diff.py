@@ -15,7 +15,8 @@ from ld_segments_async.reconcile import diff as diff_module
 from ld_segments_async.reconcile.diff import KeyDiff, KeyList
 from ld_segments_async.reconcile.plan import Run, pack, request_count
 
-KEY = st.text(st.characters(exclude_characters="\r\n"), min_size=1, max_size=6)
+# Keys are UTF-8 on both sides: checked before any write, decoded strictly from exports.
+KEY = st.text(st.characters(codec="utf-8", exclude_characters="\r\n"), min_size=1, max_size=6)
 KEYS = st.lists(KEY.filter(str.strip))
 
 
