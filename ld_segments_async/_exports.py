@@ -83,8 +83,7 @@ async def export_keys(
         await transport.download(
             request, sink, expected_size=expected, retry=retry, timeout=timeout
         )
-        sink.handle.seek(0)
-        text = io.TextIOWrapper(sink.handle, encoding="utf-8", newline="")
+        text = io.TextIOWrapper(sink.reader(), encoding="utf-8", newline="")
         rows = csv.reader(text)
         while keys := await asyncio.to_thread(_read_keys, rows, request):
             for key in keys:

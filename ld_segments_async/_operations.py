@@ -11,8 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from attrs import frozen
-
 from . import _arguments, _bodies, _paths
 from ._exchange import BodyFactory, Request, Response
 from .converter import converter, explain
@@ -75,12 +73,15 @@ ROUTES = (
 """Every route the client sends to."""
 
 
-@frozen
 class Operation(Generic[T]):
     """A request, and how its successful answer becomes what the operation returns."""
 
-    request: Request
-    parse: Callable[[Response], T]
+    # A plain class: one is built per call, and attrs' frozen __init__ costs more.
+    __slots__ = ("parse", "request")
+
+    def __init__(self, request: Request, parse: Callable[[Response], T]) -> None:
+        self.request = request
+        self.parse = parse
 
 
 def decode(response: Response, model: type[M]) -> M:

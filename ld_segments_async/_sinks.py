@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import tempfile
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 __all__ = ["FileSink", "SpoolSink", "check_destination"]
 
@@ -79,3 +80,24 @@ class SpoolSink:
     def restart(self) -> None:
         self.handle.seek(0)
         self.handle.truncate()
+
+    def reader(self) -> io.BufferedReader:
+        """What was written, from the start, as a file :class:`io.TextIOWrapper` takes
+        (Python 3.10's spooled file has no ``readable()``)."""
+        self.handle.seek(0)
+        return io.BufferedReader(_Reading(self.handle))
+
+
+class _Reading(io.RawIOBase):
+    """A raw reader over any file's ``read``."""
+
+    def __init__(self, handle: IO[bytes]) -> None:
+        self._handle = handle
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._handle.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)

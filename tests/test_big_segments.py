@@ -475,6 +475,9 @@ async def test_a_body_less_post_goes_without_a_content_type(
     client: SegmentsClient, fake: FakeLaunchDarkly, big: str
 ) -> None:
     await client.create_big_segment_export(PROJECT, ENV, big)
+    await client.get_segment(PROJECT, ENV, big)
+    await client.delete_segment(PROJECT, ENV, big)
     (post,) = [e for e in fake.exchanges if e.method == "POST"]
     assert post.request_content_type is None  # as the official client sends it
     assert post.request_body == b""
+    assert [e.request_content_type for e in fake.exchanges if e.method != "POST"] == [None, None]

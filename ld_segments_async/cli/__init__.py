@@ -25,16 +25,22 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace | int:
     parser = build_parser()
     try:
         return parser.parse_args(argv)
+    except BrokenPipeError:  # Python 3.10's argparse lets it out of --help
+        return _closed(0)
     except SystemExit as exit:
         code = exit.code if isinstance(exit.code, int) else USAGE
         try:
             sys.stdout.flush()  # `ld-segments --help | head -1`: a closed pipe, not an error
         except BrokenPipeError:
-            from .output import silence
-
-            silence(sys.stdout)
-            return OUTPUT_CLOSED if code == 0 else code
+            return _closed(code)
         return code
+
+
+def _closed(code: int) -> int:
+    from .output import silence
+
+    silence(sys.stdout)
+    return OUTPUT_CLOSED if code == 0 else code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
