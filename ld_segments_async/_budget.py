@@ -40,6 +40,9 @@ _MAX_PROBES = 64
 _EVIDENCE = 8
 """The fewest requests counted that say what part of a window was this client's."""
 _LEAST_PART = 0.02
+_GROWTH = 4
+"""A window telling more than this many times the largest grant of recent windows is
+doubted: a bogus count would release the whole queue before the next answer."""
 _EPSILON = 1e-9
 
 
@@ -102,8 +105,10 @@ class Budget:
         "anchor_order",
         "capacity",
         "claimed",
+        "doubted",
         "end_limit",
         "first",
+        "high_water",
         "latest",
         "part",
         "patience",
@@ -147,6 +152,10 @@ class Budget:
         """The latest local time the window may end, whatever its reset says."""
         self.capacity = 0
         """What the current window granted, as far as seen."""
+        self.high_water = 0.0
+        """The largest grant of recent windows (halving each window unless renewed)."""
+        self.doubted: int | None = None
+        """The count a new window told, if doubted: capped until its next answer."""
         self.claimed = 0
         """This client's claims in the current window."""
         self.sent = 0
@@ -264,6 +273,8 @@ class Budget:
             self._open(remaining, reset, order, after, at)
             return "new"
         if order >= self.anchor_order:
+            if self.doubted is not None:
+                self._settle_doubt(remaining, order, after)
             # Within a window the count only falls: a higher one is an answer overtaken
             # by requests the server counted later.
             self.remaining = min(remaining - after, self.remaining)
@@ -275,6 +286,12 @@ class Budget:
         return "same"
 
     def _open(self, remaining: int, reset: float | None, order: int, after: int, at: float) -> None:
+        self.doubted = None
+        if self.high_water and remaining + 1 > _GROWTH * self.high_water:
+            # Bogus, or a budget grown: spend as if it were a step up until the next
+            # answer of this window says which.
+            self.doubted = remaining
+            remaining = int(_GROWTH * self.high_water) - 1
         self._measure_part()
         self.prior_part = self.part
         self.seen = True
@@ -286,9 +303,26 @@ class Budget:
         self.first = self.latest = (remaining, order)
         self.claimed = after + 1
         self.capacity = remaining + 1
+        if remaining > 0 and self.doubted is None:
+            # A window first seen spent (a 429) says nothing of what it grants.
+            self.high_water = max(self.high_water / 2, float(self.capacity))
         self.tat = at
         self.spent_at = None if self.remaining - self.reserve >= 1 else at
         self.probe.done()
+
+    def _settle_doubt(self, remaining: int, order: int, after: int) -> None:
+        """The next answer of a window whose count was doubted says whether it was true."""
+        assert self.doubted is not None
+        if remaining + 1 > _GROWTH * self.high_water:
+            told = self.doubted  # borne out: the budget grew
+            self.remaining = remaining - after
+            self.first = (told, self.window_order)
+        else:
+            told = remaining  # bogus: the window's accounts start from this answer
+            self.first = (remaining, order)
+        self.capacity = told + 1
+        self.high_water = max(self.high_water, float(self.capacity))
+        self.doubted = None
 
     def _measure_part(self) -> None:
         """This client's part of the window so far: its requests between the first and

@@ -38,7 +38,9 @@ class WindowServer:
     reset: str = "ms"
     """How ``X-Ratelimit-Reset`` is sent: ``ms`` (LaunchDarkly), ``s`` (a mistake), ``none``."""
     garbage_first: dict[str, str] = field(default_factory=dict)
-    """Headers that replace the real ones on the first answer."""
+    """Headers that replace the real ones on the first answer (of window ``garbage_window``
+    of the run: 0 is the run's very first answer)."""
+    garbage_window: int = 0
     jump: tuple[float, float] | None = None
     """(at, by): from local time ``at`` on, the server's clock is ``by`` seconds off."""
     received: Counter[int] = field(default_factory=Counter)
@@ -77,7 +79,7 @@ class WindowServer:
             headers["X-Ratelimit-Global-Remaining"] = str(max(0, self.budget - count))
             if self.reset != "none":
                 headers["X-Ratelimit-Reset"] = str(int(end * (1000 if self.reset == "ms" else 1)))
-        if index == 0:
+        if count == 1 and len(self.received) == self.garbage_window + 1:
             headers.update(self.garbage_first)
         if status == 429:
             headers["Retry-After"] = str(max(1, math.ceil(end - at)))

@@ -192,6 +192,41 @@ def test_one_bogus_answer_does_not_poison_the_client(garbage: dict[str, str]) ->
     assert ratio <= 1.15
 
 
+@pytest.mark.parametrize(("count", "slowest"), [("9999999", 1.05), ("0", 1.1)])
+def test_a_bogus_count_opening_a_later_window_releases_no_queue(
+    count: str, slowest: float
+) -> None:
+    """A count far above what recent windows granted is doubted until the window's next
+    answer; a window first seen spent (believed: one window lost of fifteen) says
+    nothing of what the next grants."""
+    server = WindowServer(
+        budget=100,
+        window=1.0,
+        latency=0.01,
+        garbage_first={"X-Ratelimit-Global-Remaining": count},
+        garbage_window=4,
+    )
+    ratio = shared(server, 1, 1500)
+    assert server.most_in_a_window() <= 102
+    assert server.refused_share < 0.01
+    assert ratio <= slowest
+
+
+def test_a_grown_budget_is_taken_up_within_the_window() -> None:
+    """A count that many times larger, borne out by the next answer, is trusted at once."""
+    server = WindowServer(budget=100, window=1.0, latency=0.01)
+
+    async def main() -> None:
+        await run_client(server, 300)  # three windows of 100
+        server.budget = 2000
+        grown = await run_client(server, 2000)
+        assert grown.failed == 0
+        assert grown.wall <= 1.5  # one window of 2,000, not four of growth
+
+    run(main())
+    assert server.refused_share < 0.01
+
+
 def test_a_lying_first_count_costs_one_window_at_most() -> None:
     """A count no window grants, on the very first answer, cannot be told from the truth
     yet: the burst stays small, the next answers correct it, and the share holds from
