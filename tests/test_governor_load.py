@@ -193,9 +193,7 @@ def test_one_bogus_answer_does_not_poison_the_client(garbage: dict[str, str]) ->
 
 
 @pytest.mark.parametrize(("count", "slowest"), [("9999999", 1.05), ("0", 1.1)])
-def test_a_bogus_count_opening_a_later_window_releases_no_queue(
-    count: str, slowest: float
-) -> None:
+def test_a_bogus_count_opening_a_later_window_releases_no_queue(count: str, slowest: float) -> None:
     """A count far above what recent windows granted is doubted until the window's next
     answer; a window first seen spent (believed: one window lost of fifteen) says
     nothing of what the next grants."""
